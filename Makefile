@@ -1,0 +1,37 @@
+# The course's commands. Each one creates (or reuses) the virtual environment in .venv.
+#   make run    execute every notebook in tiny mode into build/, then print their results
+#   make test   unit tests, every notebook in tiny mode (nbval), and the tiny-mode bars
+#   make lab    open JupyterLab on notebooks/
+#   make clean  remove build outputs and the tiny cache (never the notebooks)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# On a CPU-only machine this takes the CPU build; set TORCH_SPEC to choose another.
+TORCH_SPEC ?= torch==2.13.0
+
+export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
+
+.PHONY: install run test lab clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[lab,test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m helpers.runner notebooks build
+
+test: $(STAMP)
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit --nbval-lax notebooks tests/notebooks
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf build outputs notebooks/outputs .pytest_cache
+	if [ -x $(PY) ]; then $(PY) -c "import helpers.tiny.cache as c; print('removed', c.clear())"; fi

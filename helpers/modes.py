@@ -1,0 +1,59 @@
+"""The two run modes: ``tiny`` (offline, CPU, about a minute) and ``full`` (Hub data, a GPU)."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+
+MODES = ("tiny", "full")
+MODE_ENV_VAR = "COURSE_MODE"
+DEFAULT_HUB = "https://huggingface.co"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+class HubUnavailableError(RuntimeError):
+    """Full mode was asked for, but the Hugging Face Hub cannot be reached."""
+
+
+def resolve_mode(cell_value: str) -> str:
+    """Return the run mode: ``$COURSE_MODE`` if set, else the parameters cell's value.
+
+    In tiny mode this also sets ``HF_HUB_OFFLINE=1``, so that no library tries the network.
+    Call it before importing transformers or datasets, which read that variable on import.
+    """
+    mode = (os.environ.get(MODE_ENV_VAR) or cell_value).strip().lower()
+    if mode not in MODES:
+        source = f"${MODE_ENV_VAR}" if os.environ.get(MODE_ENV_VAR) else "MODE in the parameters cell"
+        raise ValueError(f"{source} is {mode!r}; it must be one of {', '.join(MODES)}.")
+    if mode == "tiny":
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    return mode
+
+
+def _switch_hint() -> str:
+    return (
+        'To work offline, switch to tiny mode: set MODE = "tiny" in the parameters cell, '
+        f"or start Jupyter with {MODE_ENV_VAR}=tiny in the environment."
+    )
+
+
+def require_hub(timeout: float = 5.0) -> None:
+    """Return quietly if the Hub answers within ``timeout`` seconds; raise HubUnavailableError otherwise."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE:
+        raise HubUnavailableError(
+            "Full mode downloads data and checkpoints from the Hugging Face Hub, "
+            f"but HF_HUB_OFFLINE is set in this environment. {_switch_hint()}"
+        )
+    endpoint = os.environ.get("HF_ENDPOINT", DEFAULT_HUB).rstrip("/")
+    request = urllib.request.Request(f"{endpoint}/api/models/google-bert/bert-base-cased", method="HEAD")
+    try:
+        urllib.request.urlopen(request, timeout=timeout).close()
+    except urllib.error.HTTPError:
+        return  # The server answered (even if with an error status): the Hub is reachable.
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise HubUnavailableError(
+            f"Full mode downloads data and checkpoints from the Hugging Face Hub, "
+            f"but {endpoint} could not be reached ({reason}). {_switch_hint()}"
+        ) from None

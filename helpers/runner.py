@@ -1,0 +1,75 @@
+"""Execute notebooks into a build folder and print a table of their results and wall times.
+
+Usage: ``python -m helpers.runner NOTEBOOK_DIR BUILD_DIR`` (this is what ``make run`` calls).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from helpers.results import output_dir
+
+# The headline metrics of each task's results.json, in the order the table shows them.
+HEADLINE = {
+    "token_classification": [("trainer", "f1"), ("accelerate", "f1")],
+}
+
+
+def execute(notebook: Path, build_dir: Path, timeout: int = 900) -> float:
+    """Run ``notebook`` with its own folder as working directory, save the executed copy, return seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
+    try:
+        client.execute()
+    finally:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, build_dir / notebook.name)
+    return time.perf_counter() - start
+
+
+def task_of(notebook: Path) -> str:
+    """Return the task name of ``01_token_classification.ipynb``: ``token_classification``."""
+    return notebook.stem.split("_", 1)[1]
+
+
+def summary_line(task: str, seconds: float, since: float) -> str:
+    """Return one table row: the task, the headline metrics its run wrote after ``since``, and the wall time."""
+    path = output_dir(task) / "results.json"
+    fresh = path.exists() and path.stat().st_mtime >= since
+    results = json.loads(path.read_text()) if fresh else {}
+    cells = []
+    for section, metric in HEADLINE.get(task, []):
+        value = results.get(section, {}).get(metric)
+        cells.append(f"{section} {metric} {value:.3f}" if value is not None else f"{section} {metric} -")
+    return f"{task:<28} {'  '.join(cells):<48} {seconds:6.1f} s"
+
+
+def main(argv: list[str]) -> int:
+    notebook_dir, build_dir = Path(argv[0]), Path(argv[1])
+    rows, failed = [], []
+    for notebook in sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb")):
+        print(f"running {notebook} ...", flush=True)
+        start, started_at = time.perf_counter(), time.time()
+        try:
+            seconds = execute(notebook, build_dir)
+        except Exception as error:  # keep going, report at the end
+            seconds = time.perf_counter() - start
+            failed.append(f"{notebook.name}: {type(error).__name__}: {str(error).splitlines()[-1] if str(error) else ''}")
+        rows.append(summary_line(task_of(notebook), seconds, started_at))
+    print(f"\n{'task':<28} {'final metrics (tiny mode)':<48} {'wall':>8}")
+    print("\n".join(rows))
+    print(f"\nexecuted notebooks are in {build_dir}/")
+    for line in failed:
+        print("FAILED", line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,46 @@
+"""Tiny mode: small data sets and checkpoints built offline, cached, and loaded like Hub ones.
+
+Each ``*_dataset()`` returns a ``DatasetDict`` with the Hub data set's columns and features;
+each ``*_checkpoint()`` returns a local folder to pass to ``from_pretrained``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets import DatasetDict, load_from_disk
+
+from helpers.tiny.cache import cache_dir, cached_build, clear
+from helpers.tiny.checkpoints import build_bert
+
+__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint"]
+
+NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
+
+
+def ner_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny CoNLL-2003-shaped NER data (train / validation / test)."""
+    from faker import VERSION as faker_version
+
+    from helpers.tiny.ner import build_ner_dataset
+
+    params = {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "faker": faker_version}
+    folder = cached_build(
+        "ner-data", params, lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp))
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def ner_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small, randomly initialised cased BERT for the tiny NER data.
+
+    Its WordPiece vocabulary is trained on the training sentences and kept small (1,000
+    tokens), so names split into short pieces that many words share: the model has to
+    recognise an entity from its context rather than memorise the names it was trained on.
+    """
+    data = ner_dataset(seed)
+    texts = [" ".join(tokens) for tokens in data["train"]["tokens"]]
+    settings = {"lowercase": False, "vocab_size": 1000, "seed": seed}
+    params = {"builder": "bert-v1", "corpus": "ner-train", "n_texts": len(texts), **settings}
+    folder = cached_build("bert-cased-ner", params, lambda tmp: build_bert(tmp, texts, **settings))
+    return str(folder)

@@ -1,0 +1,26 @@
+"""Shared fixtures: every test gets its own tiny cache and output folder unless it asks otherwise."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Tests never reach the Hub; libraries read this when they are first imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch):
+    """Point the tiny cache at an empty temporary folder and return it."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def tmp_outputs(tmp_path, monkeypatch):
+    """Point notebook outputs at an empty temporary folder and return it."""
+    folder = tmp_path / "outputs"
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(folder))
+    return folder

@@ -1,0 +1,40 @@
+"""Fixtures for the checks that run after (or instead of) nbval: they read what notebooks wrote."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.results import output_dir
+from helpers.runner import execute, task_of
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+SESSION_START = time.time()
+
+
+def run_notebook(name: str, build_dir: Path) -> float:
+    """Execute notebooks/<name> in tiny mode, keep the executed copy in ``build_dir``, return seconds."""
+    return execute(NOTEBOOKS / name, build_dir)
+
+
+@pytest.fixture(scope="session")
+def notebook_results(tmp_path_factory):
+    """Return a function giving a notebook's results.json from this test session.
+
+    When nbval already ran the notebook in this session its results are reused; otherwise
+    (a test file run on its own) the notebook is executed first.
+    """
+    cache: dict[str, dict] = {}
+
+    def results_of(name: str) -> dict:
+        if name not in cache:
+            path = output_dir(task_of(NOTEBOOKS / name)) / "results.json"
+            if not path.exists() or path.stat().st_mtime < SESSION_START:
+                run_notebook(name, tmp_path_factory.mktemp("executed"))
+            cache[name] = json.loads(path.read_text())
+        return cache[name]
+
+    return results_of

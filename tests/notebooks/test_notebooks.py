@@ -1,0 +1,60 @@
+"""Bars, reruns and failure messages of the notebooks, run in tiny mode.
+
+`make test` runs nbval over notebooks/ first; these tests then read the results it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+from helpers.results import output_dir
+
+from .conftest import run_notebook
+
+
+def test_token_classification_reaches_the_tiny_bar(notebook_results):
+    results = notebook_results("01_token_classification.ipynb")
+    assert results["mode"] == "tiny"
+    assert results["trainer"]["f1"] >= 0.90, results["trainer"]
+    # The custom loop ran as a real two-process group and learned the task too.
+    assert results["accelerate_processes"] == 2
+    assert results["accelerate"]["f1"] >= 0.85, results["accelerate"]
+
+
+def test_token_classification_writes_a_loss_curve(notebook_results):
+    notebook_results("01_token_classification.ipynb")
+    png = output_dir("token_classification") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, tmp_path):
+    name = "01_token_classification.ipynb"
+    first = notebook_results(name)
+    run_notebook(name, tmp_path)  # same cache, same outputs folder: everything already exists
+    second = json.loads((output_dir("token_classification") / "results.json").read_text())
+    assert second == first
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_MODE", "full")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    start = time.perf_counter()
+    with pytest.raises(CellExecutionError) as error:
+        run_notebook("01_token_classification.ipynb", tmp_path)
+    message = str(error.value)
+    assert "HubUnavailableError" in message
+    assert 'set MODE = "tiny" in the parameters cell' in message and "COURSE_MODE=tiny" in message
+    assert "load_dataset" in message  # it is the first loading cell that stops
+    assert time.perf_counter() - start < 60

@@ -1,0 +1,82 @@
+import pytest
+import torch
+from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification, AutoTokenizer
+
+from helpers.tiny.checkpoints import build_bert, train_wordpiece
+
+TEXTS = [
+    "Ada Lovelace met Charles Babbage in London .",
+    "The Analytical Engine was never finished .",
+    "Grace Hopper worked on the Harvard Mark I in Cambridge .",
+] * 20
+
+
+@pytest.fixture(scope="module")
+def bert_folder(tmp_path_factory):
+    return build_bert(tmp_path_factory.mktemp("bert"), TEXTS, vocab_size=200, hidden_size=32, max_length=32)
+
+
+def test_wordpiece_keeps_case_and_adds_special_tokens():
+    tokenizer = train_wordpiece(TEXTS, vocab_size=200, lowercase=False)
+    encoding = tokenizer.encode("Ada met Grace")
+    assert encoding.tokens[0] == "[CLS]" and encoding.tokens[-1] == "[SEP]"
+    assert "Ada" in encoding.tokens
+
+
+def test_lowercase_wordpiece_lowercases():
+    tokenizer = train_wordpiece(TEXTS, vocab_size=200, lowercase=True)
+    assert "ada" in tokenizer.encode("Ada").tokens
+
+
+def test_checkpoint_loads_like_a_hub_checkpoint(bert_folder):
+    tokenizer = AutoTokenizer.from_pretrained(bert_folder)
+    assert tokenizer.is_fast and tokenizer.model_max_length == 32
+    model = AutoModelForMaskedLM.from_pretrained(bert_folder)
+    assert model.config.vocab_size == len(tokenizer)
+    assert model.config.pad_token_id == tokenizer.pad_token_id
+
+
+def test_tokenizer_supports_word_ids_offsets_and_overflow(bert_folder):
+    tokenizer = AutoTokenizer.from_pretrained(bert_folder)
+    words = ["Ada", "Lovelace", "met", "Babbage"]
+    encoding = tokenizer(words, is_split_into_words=True)
+    word_ids = encoding.word_ids()
+    assert word_ids[0] is None and word_ids[-1] is None
+    assert sorted({w for w in word_ids if w is not None}) == [0, 1, 2, 3]
+    pair = tokenizer(
+        "Who met Babbage?",
+        " ".join(TEXTS[:6]),
+        truncation="only_second",
+        max_length=24,
+        stride=4,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    assert len(pair["input_ids"]) > 1
+    assert set(pair.sequence_ids(0)) == {None, 0, 1}
+
+
+def test_token_classification_head_is_added_on_load(bert_folder):
+    model = AutoModelForTokenClassification.from_pretrained(bert_folder, num_labels=9)
+    tokenizer = AutoTokenizer.from_pretrained(bert_folder)
+    logits = model(**tokenizer(["Ada met Babbage"], return_tensors="pt")).logits
+    assert logits.shape[-1] == 9
+
+
+def test_same_seed_gives_identical_weights(tmp_path):
+    a = build_bert(tmp_path / "a", TEXTS, vocab_size=200, hidden_size=32, seed=1)
+    b = build_bert(tmp_path / "b", TEXTS, vocab_size=200, hidden_size=32, seed=1)
+    wa = AutoModelForMaskedLM.from_pretrained(a).state_dict()
+    wb = AutoModelForMaskedLM.from_pretrained(b).state_dict()
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_wordpiece_ids_are_reproducible_on_the_tiny_ner_corpus():
+    from helpers.tiny.ner import build_ner_dataset
+
+    data = build_ner_dataset(seed=0, sizes={"train": 8000})
+    texts = [" ".join(tokens) for tokens in data["train"]["tokens"]]
+    first = train_wordpiece(texts, vocab_size=1000, lowercase=False).get_vocab()
+    second = train_wordpiece(texts, vocab_size=1000, lowercase=False).get_vocab()
+    assert first == second
+    assert [first[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")] == [0, 1, 2, 3, 4]

@@ -1,0 +1,137 @@
+"""Checks on the repository itself: clean notebooks, one source for ids and URLs, agreeing set-up files."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+REPO_URL = PYPROJECT["project"]["urls"]["Repository"]
+
+# The Hub ids each notebook must use in full mode (see the course syllabus).
+FULL_MODE_IDS = {
+    "01_token_classification.ipynb": {
+        "dataset": "eriktks/conll2003",
+        "dataset_revision": "refs/convert/parquet",
+        "checkpoint": "google-bert/bert-base-cased",
+    },
+}
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def test_there_is_a_notebook_for_every_listed_task():
+    assert [p.name for p in NOTEBOOKS] == sorted(FULL_MODE_IDS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    for cell in cells(path):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, source(cell)[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_one_parameters_cell_defaulting_to_tiny(path):
+    tagged = [c for c in cells(path) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    namespace: dict = {}
+    exec(source(tagged[0]), namespace)
+    assert namespace["MODE"] == "tiny" and namespace["PUSH_TO_HUB"] is False
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_badge_and_install_cell_use_the_one_repository_url(path):
+    text = "\n".join(source(c) for c in cells(path))
+    badge = REPO_URL.replace("https://github.com/", "https://colab.research.google.com/github/")
+    assert f"{badge}/blob/main/notebooks/{path.name}" in text
+    assert f'REPO_URL = "{REPO_URL}"' in text
+    slug = REPO_URL.split("github.com/")[1]
+    assert text.count(slug) == 2  # the badge and REPO_URL: no other copy to drift
+    readme = (ROOT / "README.md").read_text()
+    assert f"{badge}/blob/main/notebooks/{path.name}" in readme
+
+
+def settings_of(path: Path) -> dict:
+    (cell,) = [c for c in cells(path) if source(c).lstrip().startswith("SETTINGS = {")]
+    namespace: dict = {}
+    exec(source(cell).split("cfg =")[0], namespace)
+    return namespace["SETTINGS"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_full_mode_uses_the_syllabus_hub_ids(path):
+    full = settings_of(path)["full"]
+    for key, expected in FULL_MODE_IDS[path.name].items():
+        assert full[key] == expected
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_both_modes_define_the_same_training_settings(path):
+    settings = settings_of(path)
+    ids = set(FULL_MODE_IDS[path.name])
+    assert set(settings["full"]) - ids == set(settings["tiny"])
+
+
+@pytest.mark.parametrize("mode", ["full", "tiny"])
+def test_token_classification_settings_make_valid_training_arguments(mode, tmp_path):
+    from transformers import TrainingArguments
+
+    cfg = settings_of(ROOT / "notebooks" / "01_token_classification.ipynb")[mode]
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        learning_rate=cfg["learning_rate"],
+        num_train_epochs=cfg["num_train_epochs"],
+        weight_decay=cfg["weight_decay"],
+        per_device_train_batch_size=cfg["batch_size"],
+        per_device_eval_batch_size=cfg["batch_size"],
+        hub_model_id=cfg.get("hub_model_id"),
+        use_cpu=True,
+    )
+    assert args.learning_rate == cfg["learning_rate"]
+    if mode == "full":  # the course's run
+        assert (cfg["learning_rate"], cfg["num_train_epochs"], cfg["weight_decay"]) == (2e-5, 3, 0.01)
+        assert cfg["loop_batch_size"] == 8 and cfg["loop_epochs"] == 3
+
+
+def test_environment_yml_agrees_with_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    version = python.split("=", 1)[1]
+    requires = Requirement(f"python{PYPROJECT['project']['requires-python']}")
+    assert requires.specifier.contains(f"{version}.0"), (version, requires)
+    pip_lines = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    extras = set(PYPROJECT["project"]["optional-dependencies"])
+    (install,) = [line for line in pip_lines if line.startswith("-e .")]
+    asked = set(re.fullmatch(r"-e \.\[(.*)\]", install).group(1).split(","))
+    assert asked == extras, "environment.yml should install every extra the Makefile installs"
+    makefile = (ROOT / "Makefile").read_text()
+    assert f'-e ".[{",".join(sorted(asked))}]"' in makefile
+
+
+def test_makefile_torch_pin_satisfies_the_declared_range():
+    makefile = (ROOT / "Makefile").read_text()
+    pinned = re.search(r"TORCH_SPEC \?= torch==(\S+)", makefile).group(1)
+    (torch_requirement,) = [Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("torch")]
+    assert torch_requirement.specifier.contains(pinned)
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()

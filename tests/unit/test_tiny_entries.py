@@ -1,0 +1,43 @@
+"""The cached tiny-mode entry points that the notebooks call."""
+
+import pytest
+
+from helpers import tiny
+from helpers.tiny import cache
+
+
+@pytest.fixture
+def small_ner(monkeypatch):
+    monkeypatch.setattr(tiny, "NER_SIZES", {"train": 120, "validation": 20, "test": 20})
+
+
+def test_ner_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_ner, monkeypatch):
+    first = tiny.ner_dataset()
+    entries = sorted(p.name for p in tmp_cache.iterdir())
+    import helpers.tiny.ner as ner_module
+
+    monkeypatch.setattr(ner_module, "build_ner_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    second = tiny.ner_dataset()
+    assert first["train"]["tokens"] == second["train"]["tokens"]
+    assert sorted(p.name for p in tmp_cache.iterdir()) == entries
+
+
+def test_corrupted_ner_entry_is_rebuilt_not_crashed_on(tmp_cache, small_ner):
+    first = tiny.ner_dataset()
+    (entry,) = [p for p in tmp_cache.iterdir() if p.name.startswith("ner-data")]
+    arrow = next(entry.rglob("*.arrow"))
+    arrow.write_bytes(arrow.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="Rebuilding"):
+        second = tiny.ner_dataset()
+    assert second["test"]["tokens"] == first["test"]["tokens"]
+    assert cache.check_entry(entry) is None
+
+
+def test_ner_checkpoint_is_a_reusable_local_folder(tmp_cache, small_ner):
+    from transformers import AutoTokenizer
+
+    folder = tiny.ner_checkpoint()
+    assert folder == tiny.ner_checkpoint()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert 50 < len(tokenizer) <= 1000  # a small corpus may not fill the 1,000 slots
+    assert tokenizer.tokenize("Ada")[0][0] == "A"  # cased
