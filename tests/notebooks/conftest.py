@@ -15,9 +15,15 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SESSION_START = time.time()
 
 
-def run_notebook(name: str, build_dir: Path) -> float:
-    """Execute notebooks/<name> in tiny mode, keep the executed copy in ``build_dir``, return seconds."""
+def execute_notebook(name: str, build_dir: Path) -> float:
+    """Execute notebooks/<name>, keep the executed copy in ``build_dir``, return seconds."""
     return execute(NOTEBOOKS / name, build_dir)
+
+
+@pytest.fixture(scope="session")
+def run_notebook():
+    """Return the function that executes a notebook (in the mode the environment sets)."""
+    return execute_notebook
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +39,7 @@ def notebook_results(tmp_path_factory):
         if name not in cache:
             path = output_dir(task_of(NOTEBOOKS / name)) / "results.json"
             if not path.exists() or path.stat().st_mtime < SESSION_START:
-                run_notebook(name, tmp_path_factory.mktemp("executed"))
+                execute_notebook(name, tmp_path_factory.mktemp("executed"))
             cache[name] = json.loads(path.read_text())
         return cache[name]
 

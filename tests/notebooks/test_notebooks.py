@@ -14,8 +14,6 @@ from nbclient.exceptions import CellExecutionError
 
 from helpers.results import output_dir
 
-from .conftest import run_notebook
-
 
 def test_token_classification_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("01_token_classification.ipynb")
@@ -32,7 +30,7 @@ def test_token_classification_writes_a_loss_curve(notebook_results):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, tmp_path):
+def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, run_notebook, tmp_path):
     name = "01_token_classification.ipynb"
     first = notebook_results(name)
     run_notebook(name, tmp_path)  # same cache, same outputs folder: everything already exists
@@ -46,7 +44,7 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(monkeypatch, tmp_path):
+def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(run_notebook, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_MODE", "full")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
