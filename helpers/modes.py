@@ -42,8 +42,10 @@ def require_hub(timeout: float = 5.0) -> None:
     """Return quietly if the Hub answers within ``timeout`` seconds; raise HubUnavailableError otherwise."""
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE:
         raise HubUnavailableError(
-            "Full mode downloads data and checkpoints from the Hugging Face Hub, "
-            f"but HF_HUB_OFFLINE is set in this environment. {_switch_hint()}"
+            "Full mode downloads data and checkpoints from the Hugging Face Hub, but "
+            "HF_HUB_OFFLINE is set in this environment (tiny mode sets it: after switching "
+            "to full, unset it and restart the kernel). "
+            f"{_switch_hint()}"
         )
     endpoint = os.environ.get("HF_ENDPOINT", DEFAULT_HUB).rstrip("/")
     request = urllib.request.Request(f"{endpoint}/api/models/google-bert/bert-base-cased", method="HEAD")

@@ -52,6 +52,8 @@ def summary_line(task: str, seconds: float, since: float) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        raise SystemExit("usage: python -m helpers.runner NOTEBOOK_DIR BUILD_DIR")
     notebook_dir, build_dir = Path(argv[0]), Path(argv[1])
     rows, failed = [], []
     for notebook in sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb")):

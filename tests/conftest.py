@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
@@ -24,3 +25,12 @@ def tmp_outputs(tmp_path, monkeypatch):
     folder = tmp_path / "outputs"
     monkeypatch.setenv("COURSE_OUTPUT_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def unreachable_url():
+    """Return an http URL on this machine where nothing listens: connections fail at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -40,7 +40,7 @@ def ner_checkpoint(seed: int = 0) -> str:
     """
     data = ner_dataset(seed)
     texts = [" ".join(tokens) for tokens in data["train"]["tokens"]]
-    settings = {"lowercase": False, "vocab_size": 1000, "seed": seed}
+    settings = {"lowercase": False, "vocab_size": 1000, "num_heads": 4, "seed": seed}
     params = {"builder": "bert-v1", "corpus": "ner-train", "n_texts": len(texts), **settings}
     folder = cached_build("bert-cased-ner", params, lambda tmp: build_bert(tmp, texts, **settings))
     return str(folder)

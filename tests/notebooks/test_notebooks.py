@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import pytest
@@ -38,16 +37,12 @@ def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_resu
     assert second == first
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(run_notebook, monkeypatch, tmp_path):
+def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(
+    run_notebook, monkeypatch, tmp_path, unreachable_url
+):
     monkeypatch.setenv("COURSE_MODE", "full")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("HF_ENDPOINT", unreachable_url)
     start = time.perf_counter()
     with pytest.raises(CellExecutionError) as error:
         run_notebook("01_token_classification.ipynb", tmp_path)

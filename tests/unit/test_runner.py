@@ -1,0 +1,58 @@
+import json
+import time
+
+import nbformat
+import pytest
+
+from helpers import runner
+
+
+def test_task_of_drops_the_number_prefix(tmp_path):
+    assert runner.task_of(tmp_path / "01_token_classification.ipynb") == "token_classification"
+
+
+def test_summary_line_shows_fresh_metrics_and_time(tmp_outputs):
+    started = time.time() - 1
+    folder = tmp_outputs / "token_classification"
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps({"trainer": {"f1": 0.9123}, "accelerate": {"f1": 0.88}}))
+    line = runner.summary_line("token_classification", 61.25, since=started)
+    assert "trainer f1 0.912" in line and "accelerate f1 0.880" in line and "61.2 s" in line
+
+
+def test_summary_line_ignores_results_from_an_earlier_run(tmp_outputs):
+    folder = tmp_outputs / "token_classification"
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps({"trainer": {"f1": 0.5}}))
+    line = runner.summary_line("token_classification", 3.0, since=time.time() + 10)
+    assert "0.500" not in line and "trainer f1 -" in line
+
+
+def write_notebook(path, code):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_main_executes_notebooks_into_the_build_folder(tmp_path, tmp_outputs, capsys):
+    notebooks, build = tmp_path / "nbs", tmp_path / "build"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_demo_task.ipynb", "print(6 * 7)")
+    assert runner.main([str(notebooks), str(build)]) == 0
+    executed = nbformat.read(build / "01_demo_task.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "42\n"
+    assert "demo_task" in capsys.readouterr().out
+
+
+def test_main_reports_a_failing_notebook_and_exits_non_zero(tmp_path, tmp_outputs, capsys):
+    notebooks, build = tmp_path / "nbs", tmp_path / "build"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_broken_task.ipynb", "raise ValueError('bad cell')")
+    assert runner.main([str(notebooks), str(build)]) == 1
+    assert "FAILED 01_broken_task.ipynb" in capsys.readouterr().out
+    assert (build / "01_broken_task.ipynb").exists()  # the executed copy shows the error
+
+
+def test_main_needs_two_folders():
+    with pytest.raises(SystemExit):
+        runner.main(["only-one"])
