@@ -6,6 +6,8 @@ each ``*_checkpoint()`` returns a local folder to pass to ``from_pretrained``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from datasets import DatasetDict, load_from_disk
@@ -18,6 +20,33 @@ __all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint"]
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
 
 
+@contextmanager
+def _progress_bars_off() -> Iterator[None]:
+    """Silence the datasets and transformers progress bars during a build, then restore them."""
+    from datasets.utils import logging as datasets_logging
+    from transformers.utils import logging as transformers_logging
+
+    datasets_were_on = datasets_logging.is_progress_bar_enabled()
+    transformers_were_on = transformers_logging.is_progress_bar_enabled()
+    datasets_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if datasets_were_on:
+            datasets_logging.enable_progress_bar()
+        if transformers_were_on:
+            transformers_logging.enable_progress_bar()
+
+
+def _quietly(build: Callable[[Path], object]) -> Callable[[Path], None]:
+    def run(folder: Path) -> None:
+        with _progress_bars_off():
+            build(folder)
+
+    return run
+
+
 def ner_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny CoNLL-2003-shaped NER data (train / validation / test)."""
     from faker import VERSION as faker_version
@@ -26,7 +55,7 @@ def ner_dataset(seed: int = 0) -> DatasetDict:
 
     params = {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "faker": faker_version}
     folder = cached_build(
-        "ner-data", params, lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp))
+        "ner-data", params, _quietly(lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp)))
     )
     return load_from_disk(str(folder), keep_in_memory=True)
 
@@ -42,5 +71,5 @@ def ner_checkpoint(seed: int = 0) -> str:
     texts = [" ".join(tokens) for tokens in data["train"]["tokens"]]
     settings = {"lowercase": False, "vocab_size": 1000, "num_heads": 4, "seed": seed}
     params = {"builder": "bert-v1", "corpus": "ner-train", "n_texts": len(texts), **settings}
-    folder = cached_build("bert-cased-ner", params, lambda tmp: build_bert(tmp, texts, **settings))
+    folder = cached_build("bert-cased-ner", params, _quietly(lambda tmp: build_bert(tmp, texts, **settings)))
     return str(folder)
