@@ -49,11 +49,13 @@ def _quietly(build: Callable[[Path], object]) -> Callable[[Path], None]:
 
 def ner_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny CoNLL-2003-shaped NER data (train / validation / test)."""
-    from faker import VERSION as faker_version
+    from importlib.metadata import version
 
     from helpers.tiny.ner import build_ner_dataset
 
-    params = {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "faker": faker_version}
+    # The names come from these two packages, so their versions are part of the cache key.
+    sources = {name: version(name) for name in ("faker", "tzdata")}
+    params = {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "sources": sources}
     folder = cached_build(
         "ner-data", params, _quietly(lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp)))
     )
