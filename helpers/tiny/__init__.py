@@ -12,7 +12,7 @@ from pathlib import Path
 
 from datasets import DatasetDict, load_from_disk
 
-from helpers.tiny.cache import cache_dir, cached_build, clear
+from helpers.tiny.cache import cache_dir, cached_build, clear, entry_key
 from helpers.tiny.checkpoints import build_bert
 
 __all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint"]
@@ -47,17 +47,22 @@ def _quietly(build: Callable[[Path], object]) -> Callable[[Path], None]:
     return run
 
 
-def ner_dataset(seed: int = 0) -> DatasetDict:
-    """Return the tiny CoNLL-2003-shaped NER data (train / validation / test)."""
+def _ner_params(seed: int) -> dict:
     from importlib.metadata import version
-
-    from helpers.tiny.ner import build_ner_dataset
 
     # The names come from these two packages, so their versions are part of the cache key.
     sources = {name: version(name) for name in ("faker", "tzdata")}
-    params = {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "sources": sources}
+    return {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "sources": sources}
+
+
+def ner_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny CoNLL-2003-shaped NER data (train / validation / test)."""
+    from helpers.tiny.ner import build_ner_dataset
+
     folder = cached_build(
-        "ner-data", params, _quietly(lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp)))
+        "ner-data",
+        _ner_params(seed),
+        _quietly(lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp))),
     )
     return load_from_disk(str(folder), keep_in_memory=True)
 
@@ -69,9 +74,12 @@ def ner_checkpoint(seed: int = 0) -> str:
     tokens), so names split into short pieces that many words share: the model has to
     recognise an entity from its context rather than memorise the names it was trained on.
     """
-    data = ner_dataset(seed)
-    texts = [" ".join(tokens) for tokens in data["train"]["tokens"]]
     settings = {"lowercase": False, "vocab_size": 1000, "num_heads": 4, "seed": seed}
-    params = {"builder": "bert-v1", "corpus": "ner-train", "n_texts": len(texts), **settings}
-    folder = cached_build("bert-cased-ner", params, _quietly(lambda tmp: build_bert(tmp, texts, **settings)))
-    return str(folder)
+    # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
+    params = {"builder": "bert-v1", "corpus": entry_key("ner-data", _ner_params(seed)), **settings}
+
+    def build(folder: Path) -> None:
+        texts = [" ".join(tokens) for tokens in ner_dataset(seed)["train"]["tokens"]]
+        build_bert(folder, texts, **settings)
+
+    return str(cached_build("bert-cased-ner", params, _quietly(build)))

@@ -41,3 +41,15 @@ def test_ner_checkpoint_is_a_reusable_local_folder(tmp_cache, small_ner):
     tokenizer = AutoTokenizer.from_pretrained(folder)
     assert 50 < len(tokenizer) <= 1000  # a small corpus may not fill the 1,000 slots
     assert tokenizer.tokenize("Ada")[0][0] == "A"  # cased
+
+
+def test_ner_checkpoint_follows_the_data_it_was_trained_on(tmp_cache, small_ner, monkeypatch):
+    first = tiny.ner_checkpoint()
+    monkeypatch.setattr(tiny, "NER_SIZES", {"train": 130, "validation": 20, "test": 20})
+    assert tiny.ner_checkpoint() != first  # other training sentences, so another tokenizer
+
+
+def test_cached_ner_checkpoint_does_not_load_the_data(tmp_cache, small_ner, monkeypatch):
+    folder = tiny.ner_checkpoint()
+    monkeypatch.setattr(tiny, "ner_dataset", lambda *a, **k: pytest.fail("data loaded"))
+    assert tiny.ner_checkpoint() == folder
