@@ -70,14 +70,17 @@ def check_entry(folder: Path) -> str | None:
     if not manifest_path.is_file():
         return "it has no manifest (the build that wrote it did not finish)"
     try:
-        recorded = json.loads(manifest_path.read_text())["files"]
-    except (ValueError, KeyError, TypeError) as error:
-        return f"its manifest is unreadable ({error})"
-    for relative, expected in recorded.items():
+        recorded = {
+            relative: (int(entry["size"]), str(entry["sha256"]))
+            for relative, entry in json.loads(manifest_path.read_text())["files"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        return f"its manifest is unreadable ({type(error).__name__}: {error})"
+    for relative, (size, digest) in recorded.items():
         path = folder / relative
         if not path.is_file():
             return f"{relative} is missing"
-        if path.stat().st_size != expected["size"] or _file_digest(path) != expected["sha256"]:
+        if path.stat().st_size != size or _file_digest(path) != digest:
             return f"{relative} differs from what was built"
     # Files added later (a library's own cache files, say) are left alone.
     return None

@@ -60,8 +60,9 @@ def test_entry_without_manifest_is_rebuilt_with_a_warning(tmp_cache):
         (lambda f: (f / "a.txt").write_text("al"), "differs"),
         (lambda f: (f / "sub" / "b.bin").unlink(), "missing"),
         (lambda f: (f / cache.MANIFEST).write_text("{not json"), "unreadable"),
+        (lambda f: (f / cache.MANIFEST).write_text('{"files": {"a.txt": 3}}'), "unreadable"),
     ],
-    ids=["edited", "truncated", "deleted", "bad-manifest"],
+    ids=["edited", "truncated", "deleted", "bad-manifest", "malformed-manifest"],
 )
 def test_corrupted_entry_is_detected_and_rebuilt(tmp_cache, damage, reason):
     folder = cache.cached_build("demo", {"v": 1}, write_two_files)
