@@ -93,7 +93,7 @@ def imdb_dataset(seed: int = 0) -> DatasetDict:
 
     from helpers.tiny.prose import build_imdb_dataset, domain_documents
 
-    params = {"builder": "imdb-v1", "seed": seed, "python": sys.version}
+    params = {"builder": "imdb-v2", "seed": seed, "python": sys.version}
     folder = cached_build(
         "imdb-data", params, _quietly(lambda tmp: build_imdb_dataset(domain_documents(), seed).save_to_disk(str(tmp)))
     )

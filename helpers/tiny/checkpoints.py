@@ -58,6 +58,12 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool) -> T
     return tokenizer
 
 
+def wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int, lowercase: bool, max_length: int) -> BertTokenizerFast:
+    """Return a fast BERT tokenizer around a WordPiece model trained on ``texts``."""
+    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase)
+    return BertTokenizerFast(tokenizer_object=backend, do_lower_case=lowercase, model_max_length=max_length)
+
+
 def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: Path) -> Path:
     """Save ``model`` and ``tokenizer`` side by side in ``folder`` and return it."""
     folder = Path(folder)
@@ -79,10 +85,7 @@ def build_bert(
     seed: int = 0,
 ) -> Path:
     """Write a small randomly initialised BERT (with its MLM head) and its tokenizer to ``folder``."""
-    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase)
-    tokenizer = BertTokenizerFast(
-        tokenizer_object=backend, do_lower_case=lowercase, model_max_length=max_length
-    )
+    tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length)
     config = BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
@@ -163,8 +166,7 @@ def build_distilbert(
     The lowercase WordPiece tokenizer is trained on the same ``texts``. With ``pretrain_steps=0``
     the model keeps its random initial weights.
     """
-    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=True)
-    tokenizer = BertTokenizerFast(tokenizer_object=backend, do_lower_case=True, model_max_length=max_length)
+    tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=True, max_length=max_length)
     config = DistilBertConfig(
         vocab_size=len(tokenizer),
         dim=hidden_size,

@@ -132,9 +132,28 @@ def general_texts(packages: Iterable[str] = GENERAL_PACKAGES) -> list[str]:
     return texts
 
 
+def without_repeats(documents: list[Document]) -> list[Document]:
+    """Return the documents with every paragraph kept only where it first occurs.
+
+    Some docstrings are copied from module to module; left in place, the same paragraph
+    could land in the training split and in the test split.
+    """
+    seen: set[str] = set()
+    kept = []
+    for document in documents:
+        paragraphs = []
+        for paragraph in document.text.split("\n"):
+            if paragraph not in seen:
+                seen.add(paragraph)
+                paragraphs.append(paragraph)
+        if paragraphs:
+            kept.append(Document(document.source, document.kind, "\n".join(paragraphs)))
+    return kept
+
+
 def domain_documents() -> list[Document]:
-    """Return the adaptation domain: reference topics, then standard-library modules."""
-    return topic_documents() + stdlib_documents()
+    """Return the adaptation domain: reference topics, then standard-library modules, without repeats."""
+    return without_repeats(topic_documents() + stdlib_documents())
 
 
 def split_of(source: str, fractions: dict[str, float]) -> str:
