@@ -13,11 +13,13 @@ from pathlib import Path
 from datasets import DatasetDict, load_from_disk
 
 from helpers.tiny.cache import cache_dir, cached_build, clear, entry_key
-from helpers.tiny.checkpoints import build_bert
+from helpers.tiny.checkpoints import build_bert, build_distilbert
 
-__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint"]
+__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint", "imdb_dataset", "distilbert_checkpoint"]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
+# The tiny DistilBERT: its size, and its short general pretraining (see ``distilbert_checkpoint``).
+DISTILBERT_SETTINGS = {"vocab_size": 4000, "hidden_size": 64, "num_layers": 2, "num_heads": 4, "pretrain_steps": 100}
 
 
 @contextmanager
@@ -47,11 +49,16 @@ def _quietly(build: Callable[[Path], object]) -> Callable[[Path], None]:
     return run
 
 
-def _ner_params(seed: int) -> dict:
+def _versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """Return the installed version of each package (data built from a package keys on it)."""
     from importlib.metadata import version
 
+    return {name: version(name) for name in packages}
+
+
+def _ner_params(seed: int) -> dict:
     # The names come from these two packages, so their versions are part of the cache key.
-    sources = {name: version(name) for name in ("faker", "tzdata")}
+    sources = _versions(("faker", "tzdata"))
     return {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "sources": sources}
 
 
@@ -83,3 +90,37 @@ def ner_checkpoint(seed: int = 0) -> str:
         build_bert(folder, texts, **settings)
 
     return str(cached_build("bert-cased-ner", params, _quietly(build)))
+
+
+def imdb_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny IMDB-shaped data (train / test / unsupervised) built from Python's documentation.
+
+    Its texts are the prose of the ``pydoc_data`` reference topics and of the standard library's
+    docstrings; no topic or module has texts in both the test split and another split.
+    """
+    import sys
+
+    from helpers.tiny.prose import build_imdb_dataset, domain_documents
+
+    params = {"builder": "imdb-v2", "seed": seed, "python": sys.version}
+    folder = cached_build(
+        "imdb-data", params, _quietly(lambda tmp: build_imdb_dataset(domain_documents(), seed).save_to_disk(str(tmp)))
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def distilbert_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small uncased DistilBERT with a short *general* pretraining.
+
+    Its tokenizer and its pretraining (100 steps of masked language modelling) use the
+    docstrings of the Hugging Face libraries that the course installs, a different corpus from
+    the tiny IMDB-shaped data, which is Python's own documentation.
+    """
+    from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
+
+    params = {"builder": "distilbert-v1", "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
+
+    def build(tmp: Path) -> None:
+        build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)
+
+    return str(cached_build("distilbert-uncased-general", params, _quietly(build)))

@@ -23,6 +23,10 @@ FULL_MODE_IDS = {
         "dataset_revision": "refs/convert/parquet",
         "checkpoint": "google-bert/bert-base-cased",
     },
+    "02_masked_language_modeling.ipynb": {
+        "dataset": "stanfordnlp/imdb",
+        "checkpoint": "distilbert/distilbert-base-uncased",
+    },
 }
 
 
@@ -135,3 +139,10 @@ def test_makefile_torch_pin_satisfies_the_declared_range():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_masked_language_modeling_full_settings_are_the_courses():
+    full = settings_of(ROOT / "notebooks" / "02_masked_language_modeling.ipynb")["full"]
+    assert (full["chunk_size"], full["mlm_probability"], full["wwm_probability"]) == (128, 0.15, 0.2)
+    assert (full["train_size"], full["test_size"], full["batch_size"]) == (10_000, 1_000, 64)
+    assert (full["learning_rate"], full["weight_decay"]) == (2e-5, 0.01)

@@ -53,3 +53,39 @@ def test_cached_ner_checkpoint_does_not_load_the_data(tmp_cache, small_ner, monk
     folder = tiny.ner_checkpoint()
     monkeypatch.setattr(tiny, "ner_dataset", lambda *a, **k: pytest.fail("data loaded"))
     assert tiny.ner_checkpoint() == folder
+
+
+@pytest.fixture
+def small_distilbert(monkeypatch):
+    """A few small documents and a small, briefly pretrained model, so that building is quick."""
+    import helpers.tiny.prose as prose
+
+    sentences = [f"Function number {i} returns a list of {i % 7} items in order." for i in range(400)]
+    docs = [prose.Document(f"topic:t{i}", "topic", " ".join(sentences[i : i + 20])) for i in range(0, 400, 20)]
+    docs += [prose.Document(f"stdlib:m{i}", "docstring", " ".join(sentences[i : i + 10])) for i in range(0, 400, 10)]
+    monkeypatch.setattr(prose, "domain_documents", lambda: docs)
+    monkeypatch.setattr(prose, "general_texts", lambda packages=prose.GENERAL_PACKAGES: sentences)
+    monkeypatch.setitem(tiny.DISTILBERT_SETTINGS, "vocab_size", 200)
+    monkeypatch.setitem(tiny.DISTILBERT_SETTINGS, "hidden_size", 32)
+    monkeypatch.setitem(tiny.DISTILBERT_SETTINGS, "pretrain_steps", 3)
+
+
+def test_imdb_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_distilbert, monkeypatch):
+    first = tiny.imdb_dataset()
+    assert set(first) == {"train", "test", "unsupervised"}
+    import helpers.tiny.prose as prose
+
+    monkeypatch.setattr(prose, "build_imdb_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    assert list(tiny.imdb_dataset()["test"]["text"]) == list(first["test"]["text"])
+
+
+def test_distilbert_checkpoint_is_a_reusable_uncased_folder(tmp_cache, small_distilbert, monkeypatch):
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    folder = tiny.distilbert_checkpoint()
+    import helpers.tiny as tiny_package
+
+    monkeypatch.setattr(tiny_package, "build_distilbert", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.distilbert_checkpoint() == folder
+    assert AutoTokenizer.from_pretrained(folder).tokenize("Function") == ["function"]
+    assert AutoModelForMaskedLM.from_pretrained(folder).config.model_type == "distilbert"
