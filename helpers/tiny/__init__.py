@@ -13,11 +13,14 @@ from pathlib import Path
 from datasets import DatasetDict, load_from_disk
 
 from helpers.tiny.cache import cache_dir, cached_build, clear
-from helpers.tiny.checkpoints import build_bert
+from helpers.tiny.checkpoints import build_bert, build_gpt2_tokenizer
 
-__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint"]
+__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint", "codeparrot_dataset", "code_tokenizer"]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
+# How much code the tiny causal-LM corpus holds, and the share of its files held out.
+CODE_SIZES = {"max_mb": 0.8, "valid_fraction": 0.1, "max_file_kb": 64}
+CODE_VOCAB_SIZE = 8000
 
 
 @contextmanager
@@ -74,4 +77,29 @@ def ner_checkpoint(seed: int = 0) -> str:
     settings = {"lowercase": False, "vocab_size": 1000, "num_heads": 4, "seed": seed}
     params = {"builder": "bert-v1", "corpus": "ner-train", "n_texts": len(texts), **settings}
     folder = cached_build("bert-cased-ner", params, _quietly(lambda tmp: build_bert(tmp, texts, **settings)))
+    return str(folder)
+
+
+def codeparrot_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny codeparrot-ds-shaped data (train / valid): Python files of installed data-science packages."""
+    from helpers.tiny.code import build_codeparrot_dataset, installed_sources
+
+    # The files come from these packages, so their versions are part of the cache key.
+    params = {"builder": "codeparrot-v1", "seed": seed, "sizes": CODE_SIZES, "sources": installed_sources()}
+    folder = cached_build(
+        "codeparrot-data",
+        params,
+        _quietly(lambda tmp: build_codeparrot_dataset(seed, **CODE_SIZES).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def code_tokenizer(seed: int = 0) -> str:
+    """Return the folder of a byte-level BPE GPT-2 tokenizer trained on the tiny code's training split."""
+    data = codeparrot_dataset(seed)
+    texts = data["train"]["content"]
+    settings = {"vocab_size": CODE_VOCAB_SIZE, "max_length": 64}
+    params = {"builder": "gpt2-bpe-v1", "corpus": "codeparrot-train", "seed": seed, "n_texts": len(texts), **settings}
+    params["n_chars"] = sum(map(len, texts))
+    folder = cached_build("gpt2-code-tokenizer", params, _quietly(lambda tmp: build_gpt2_tokenizer(tmp, texts, **settings)))
     return str(folder)
