@@ -13,13 +13,25 @@ from pathlib import Path
 from datasets import DatasetDict, load_from_disk
 
 from helpers.tiny.cache import cache_dir, cached_build, clear, entry_key
-from helpers.tiny.checkpoints import build_bert, build_distilbert
+from helpers.tiny.checkpoints import build_bert, build_distilbert, build_gpt2_tokenizer
 
-__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint", "imdb_dataset", "distilbert_checkpoint"]
+__all__ = [
+    "cache_dir",
+    "clear",
+    "ner_dataset",
+    "ner_checkpoint",
+    "imdb_dataset",
+    "distilbert_checkpoint",
+    "codeparrot_dataset",
+    "code_tokenizer",
+]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
 # The tiny DistilBERT: its size, and its short general pretraining (see ``distilbert_checkpoint``).
 DISTILBERT_SETTINGS = {"vocab_size": 4000, "hidden_size": 64, "num_layers": 2, "num_heads": 4, "pretrain_steps": 100}
+# How much code the tiny causal-LM corpus holds, and the share of its files held out.
+CODE_SIZES = {"max_mb": 0.8, "valid_fraction": 0.1, "max_file_kb": 64}
+CODE_VOCAB_SIZE = 8000
 
 
 @contextmanager
@@ -124,3 +136,34 @@ def distilbert_checkpoint(seed: int = 0) -> str:
         build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)
 
     return str(cached_build("distilbert-uncased-general", params, _quietly(build)))
+
+
+def _codeparrot_params(seed: int) -> dict:
+    from helpers.tiny.code import installed_sources
+
+    # The files come from these packages, so their versions are part of the cache key.
+    return {"builder": "codeparrot-v1", "seed": seed, "sizes": CODE_SIZES, "sources": installed_sources()}
+
+
+def codeparrot_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny codeparrot-ds-shaped data (train / valid): Python files of installed data-science packages."""
+    from helpers.tiny.code import build_codeparrot_dataset
+
+    folder = cached_build(
+        "codeparrot-data",
+        _codeparrot_params(seed),
+        _quietly(lambda tmp: build_codeparrot_dataset(seed, **CODE_SIZES).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def code_tokenizer(seed: int = 0) -> str:
+    """Return the folder of a byte-level BPE GPT-2 tokenizer trained on the tiny code's training split."""
+    settings = {"vocab_size": CODE_VOCAB_SIZE, "max_length": 64}
+    # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
+    params = {"builder": "gpt2-bpe-v1", "corpus": entry_key("codeparrot-data", _codeparrot_params(seed)), **settings}
+
+    def build(folder: Path) -> None:
+        build_gpt2_tokenizer(folder, codeparrot_dataset(seed)["train"]["content"], **settings)
+
+    return str(cached_build("gpt2-code-tokenizer", params, _quietly(build)))

@@ -188,3 +188,39 @@ def build_distilbert(
         finally:
             torch.set_num_threads(threads)
     return save_checkpoint(model, tokenizer, folder)
+
+
+def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, eos_token: str = "<|endoftext|>") -> Tokenizer:
+    """Return a GPT-2-style byte-level BPE tokenizer trained on ``texts``, with ``eos_token`` as id 0.
+
+    Byte-level means every string can be encoded (the 256 bytes are in the vocabulary) and
+    decoding gives back exactly the text that was encoded, spaces and newlines included.
+    """
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[eos_token],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return tokenizer
+
+
+def build_gpt2_tokenizer(folder: Path, texts: Iterable[str], *, vocab_size: int = 2000, max_length: int = 128) -> Path:
+    """Write a byte-level BPE ``GPT2TokenizerFast`` trained on ``texts``, with pad = eos, to ``folder``."""
+    from transformers import GPT2TokenizerFast
+
+    eos = "<|endoftext|>"
+    tokenizer = GPT2TokenizerFast(
+        tokenizer_object=train_byte_level_bpe(texts, vocab_size, eos),
+        bos_token=eos,
+        eos_token=eos,
+        unk_token=eos,
+        pad_token=eos,
+        model_max_length=max_length,
+    )
+    tokenizer.save_pretrained(folder)
+    return Path(folder)

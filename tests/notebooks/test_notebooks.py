@@ -43,6 +43,23 @@ def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
 def test_masked_language_modeling_writes_a_loss_curve(notebook_results):
     notebook_results("02_masked_language_modeling.ipynb")
     png = output_dir("masked_language_modeling") / "loss_curve.png"
+
+
+def test_causal_language_modeling_reaches_the_tiny_bar(notebook_results):
+    results = notebook_results("05_causal_language_modeling.ipynb")
+    assert results["mode"] == "tiny"
+    for run in ("trainer", "accelerate"):
+        numbers = results[run]
+        # Held-out perplexity after training is at most a tenth of the untrained model's.
+        assert numbers["perplexity"] <= numbers["perplexity_before"] / 10, (run, numbers)
+        # An untrained model is close to a uniform guess over the vocabulary.
+        assert 0.5 * results["vocab_size"] < numbers["perplexity_before"] < 2 * results["vocab_size"], (run, numbers)
+    assert results["accelerate_processes"] == 2
+
+
+def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
+    notebook_results("05_causal_language_modeling.ipynb")
+    png = output_dir("causal_language_modeling") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 

@@ -27,6 +27,11 @@ FULL_MODE_IDS = {
         "dataset": "stanfordnlp/imdb",
         "checkpoint": "distilbert/distilbert-base-uncased",
     },
+    "05_causal_language_modeling.ipynb": {
+        "dataset_train": "huggingface-course/codeparrot-ds-train",
+        "dataset_valid": "huggingface-course/codeparrot-ds-valid",
+        "tokenizer": "huggingface-course/code-search-net-tokenizer",
+    },
 }
 
 
@@ -112,6 +117,13 @@ def test_token_classification_settings_make_valid_training_arguments(mode, tmp_p
     if mode == "full":  # the course's run
         assert (cfg["learning_rate"], cfg["num_train_epochs"], cfg["weight_decay"]) == (2e-5, 3, 0.01)
         assert cfg["loop_batch_size"] == 8 and cfg["loop_epochs"] == 3
+
+
+def test_causal_language_modeling_full_settings_are_the_courses():
+    cfg = settings_of(ROOT / "notebooks" / "05_causal_language_modeling.ipynb")["full"]
+    assert (cfg["context_length"], cfg["n_embd"], cfg["n_layer"], cfg["n_head"]) == (128, 768, 12, 12)
+    assert (cfg["batch_size"], cfg["gradient_accumulation_steps"]) == (32, 8)
+    assert (cfg["learning_rate"], cfg["warmup_steps"], cfg["weight_decay"]) == (5e-4, 1_000, 0.1)
 
 
 def test_environment_yml_agrees_with_pyproject():
