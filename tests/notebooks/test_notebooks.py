@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from nbclient.exceptions import CellExecutionError
 
 from helpers.results import output_dir
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def test_token_classification_reaches_the_tiny_bar(notebook_results):
@@ -43,6 +46,7 @@ def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
 def test_masked_language_modeling_writes_a_loss_curve(notebook_results):
     notebook_results("02_masked_language_modeling.ipynb")
     png = output_dir("masked_language_modeling") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_causal_language_modeling_reaches_the_tiny_bar(notebook_results):
@@ -71,17 +75,18 @@ def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_resu
     assert second == first
 
 
+@pytest.mark.parametrize("name", sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
 def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(
-    run_notebook, monkeypatch, tmp_path, unreachable_url
+    name, run_notebook, monkeypatch, tmp_path, unreachable_url
 ):
     monkeypatch.setenv("COURSE_MODE", "full")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", unreachable_url)
     start = time.perf_counter()
     with pytest.raises(CellExecutionError) as error:
-        run_notebook("01_token_classification.ipynb", tmp_path)
+        run_notebook(name, tmp_path)
     message = str(error.value)
     assert "HubUnavailableError" in message
     assert 'set MODE = "tiny" in the parameters cell' in message and "COURSE_MODE=tiny" in message
-    assert "load_dataset" in message  # it is the first loading cell that stops
+    assert "modes.require_hub()" in message  # the first cell that loads from the Hub stops
     assert time.perf_counter() - start < 60
