@@ -17,6 +17,7 @@ HEADLINE = {
     "token_classification": [("trainer", "f1"), ("accelerate", "f1")],
     "masked_language_modeling": [("trainer", "perplexity_after"), ("accelerate", "perplexity_after")],
     "causal_language_modeling": [("trainer", "perplexity"), ("accelerate", "perplexity")],
+    "summarization": [("trainer", "rougeL"), ("baseline", "rougeL"), ("accelerate", "rougeL")],
 }
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "distilbert_checkpoint",
     "codeparrot_dataset",
     "code_tokenizer",
+    "reviews_dataset",
+    "mt5_checkpoint",
 ]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
@@ -32,6 +34,14 @@ DISTILBERT_SETTINGS = {"vocab_size": 4000, "hidden_size": 64, "num_layers": 2, "
 # How much code the tiny causal-LM corpus holds, and the share of its files held out.
 CODE_SIZES = {"max_mb": 0.8, "valid_fraction": 0.1, "max_file_kb": 64}
 CODE_VOCAB_SIZE = 8000
+# How many docstring pairs each split of the tiny reviews-shaped data samples (before the
+# notebook keeps two categories), and the small mT5 trained on them.
+REVIEW_SIZES = {"train": 1000, "validation": 120, "test": 120}
+# No dropout: the tiny model trains for a few hundred steps, too few to overfit.
+MT5_SETTINGS = {
+    "vocab_size": 1000, "d_model": 128, "d_ff": 256, "d_kv": 32, "num_layers": 2, "num_heads": 4,
+    "max_length": 128, "dropout_rate": 0.0,
+}
 
 
 @contextmanager
@@ -167,3 +177,39 @@ def code_tokenizer(seed: int = 0) -> str:
         build_gpt2_tokenizer(folder, codeparrot_dataset(seed)["train"]["content"], **settings)
 
     return str(cached_build("gpt2-code-tokenizer", params, _quietly(build)))
+
+
+def _reviews_params(seed: int) -> dict:
+    import sys
+
+    from helpers.tiny.reviews import REVIEW_PACKAGES
+
+    # The pairs come from the standard library and these packages, so their versions are part of the key.
+    sources = {"python": sys.version, **_versions(REVIEW_PACKAGES)}
+    return {"builder": "reviews-v1", "seed": seed, "sizes": REVIEW_SIZES, "sources": sources}
+
+
+def reviews_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny Amazon-reviews-shaped data (train / validation / test): docstring bodies and summary lines."""
+    from helpers.tiny.reviews import build_reviews_dataset, installed_pairs
+
+    folder = cached_build(
+        "reviews-data",
+        _reviews_params(seed),
+        _quietly(lambda tmp: build_reviews_dataset(installed_pairs(), seed, REVIEW_SIZES).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def mt5_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small, randomly initialised mT5 whose SentencePiece tokenizer was trained on the tiny reviews."""
+    from helpers.tiny.mt5 import build_mt5
+
+    # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
+    params = {"builder": "mt5-v1", "corpus": entry_key("reviews-data", _reviews_params(seed)), "seed": seed, **MT5_SETTINGS}
+
+    def build(folder: Path) -> None:
+        train = reviews_dataset(seed)["train"]
+        build_mt5(folder, list(train["review_body"]) + list(train["review_title"]), seed=seed, **MT5_SETTINGS)
+
+    return str(cached_build("mt5-reviews", params, _quietly(build)))

@@ -67,6 +67,31 @@ def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+
+
+def test_summarization_reaches_the_tiny_bar(notebook_results):
+    results = notebook_results("04_summarization.ipynb")
+    assert results["mode"] == "tiny"
+    # The model's and the lead baseline's ROUGE are all reported, as percentages.
+    for run in ("trainer", "baseline", "accelerate"):
+        for name in ROUGE_TYPES:
+            assert 0 <= results[run][name] <= 100, (run, name, results[run])
+    # The baseline copies real sentences, so it must overlap the titles somewhat.
+    assert results["baseline"]["rouge1"] > 5, results["baseline"]
+    # Training works: the first logged training loss falls by at least 30 % by the last one.
+    loss = results["train_loss"]
+    assert loss["last_logged"] <= 0.7 * loss["first_logged"], loss
+    assert loss["fall"] == pytest.approx(1 - loss["last_logged"] / loss["first_logged"])
+    assert results["accelerate_processes"] == 2
+
+
+def test_summarization_writes_a_loss_curve(notebook_results):
+    notebook_results("04_summarization.ipynb")
+    png = output_dir("summarization") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, run_notebook, tmp_path):
     name = "01_token_classification.ipynb"
     first = notebook_results(name)

@@ -27,6 +27,11 @@ FULL_MODE_IDS = {
         "dataset": "stanfordnlp/imdb",
         "checkpoint": "distilbert/distilbert-base-uncased",
     },
+    "04_summarization.ipynb": {
+        "dataset": "neonwatty/amazon_reviews_multi",
+        "dataset_revision": "refs/convert/parquet",
+        "checkpoint": "google/mt5-small",
+    },
     "05_causal_language_modeling.ipynb": {
         "dataset_train": "huggingface-course/codeparrot-ds-train",
         "dataset_valid": "huggingface-course/codeparrot-ds-valid",

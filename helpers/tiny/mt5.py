@@ -1,0 +1,95 @@
+"""A small mT5 with a locally trained SentencePiece tokenizer, saved like a Hub checkpoint.
+
+mT5's tokenizer is a SentencePiece *unigram* model stored as ``spiece.model``: we train one with
+the ``sentencepiece`` library using T5's special ids (pad 0, end of sequence 1, unknown 2, no
+beginning-of-sequence token). Reading that file back needs ``protobuf``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+SPIECE = "spiece.model"
+
+
+def train_sentencepiece(texts: Iterable[str], vocab_size: int, seed: int = 0) -> bytes:
+    """Return the bytes of a SentencePiece unigram model trained on ``texts``, with T5's special ids."""
+    import sentencepiece as spm
+
+    texts = [text for text in texts if text.strip()]
+    if not texts:
+        raise ValueError("There is no text to train the tokenizer on.")
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        model_type="unigram",
+        vocab_size=vocab_size,
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        character_coverage=1.0,
+        num_threads=1,  # one thread: the same texts give the same model
+        minloglevel=2,
+    )
+    return model.getvalue()
+
+
+def build_mt5(
+    folder: Path,
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 3000,
+    d_model: int = 128,
+    d_ff: int = 256,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    d_kv: int = 32,
+    max_length: int = 192,
+    initializer_factor: float = 0.05,
+    dropout_rate: float = 0.1,
+    seed: int = 0,
+) -> Path:
+    """Write a small randomly initialised mT5 and its SentencePiece tokenizer to ``folder``.
+
+    The tokenizer is loaded back with ``AutoTokenizer`` before the model is built, and its
+    length is checked against the vocabulary that was trained: a tokenizer that silently fell
+    back to a default vocabulary would otherwise go unnoticed. ``initializer_factor`` scales the
+    initial weights; mT5's default (1.0) makes an untrained model's loss start near 60, far above
+    the ln(vocabulary size) of a uniform guess, while 0.05 starts close to it.
+    """
+    import torch
+    from transformers import AutoTokenizer, MT5Config, MT5ForConditionalGeneration, T5Tokenizer
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SPIECE).write_bytes(train_sentencepiece(texts, vocab_size, seed))
+    # T5Tokenizer.from_pretrained converts spiece.model; extra_ids=0: no <extra_id_*> sentinels.
+    T5Tokenizer.from_pretrained(str(folder), extra_ids=0, model_max_length=max_length).save_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    if len(tokenizer) != vocab_size:
+        raise RuntimeError(
+            f"The saved tokenizer has {len(tokenizer)} tokens but {vocab_size} were trained: "
+            "it did not read spiece.model (is protobuf installed?)."
+        )
+    config = MT5Config(
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        d_ff=d_ff,
+        d_kv=d_kv,
+        num_layers=num_layers,
+        num_decoder_layers=num_layers,
+        num_heads=num_heads,
+        initializer_factor=initializer_factor,
+        dropout_rate=dropout_rate,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = MT5ForConditionalGeneration(config)
+    model.save_pretrained(folder)
+    return folder
