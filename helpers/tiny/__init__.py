@@ -13,9 +13,9 @@ from pathlib import Path
 from datasets import DatasetDict, load_from_disk
 
 from helpers.tiny.cache import cache_dir, cached_build, clear, entry_key
-from helpers.tiny.checkpoints import build_bert
+from helpers.tiny.checkpoints import build_bert, build_marian
 
-__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint"]
+__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint", "kde4_dataset", "marian_checkpoint"]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
 
@@ -83,3 +83,54 @@ def ner_checkpoint(seed: int = 0) -> str:
         build_bert(folder, texts, **settings)
 
     return str(cached_build("bert-cased-ner", params, _quietly(build)))
+
+
+# Tiny translation data: interface strings of 3 to 10 English words, which a small model
+# trained from scratch for a minute can learn (longer ones are rare and slow to learn).
+KDE4_WORDS = {"min_words": 3, "max_words": 10}
+
+
+def _kde4_params(include_system: bool) -> dict:
+    from importlib.metadata import version
+
+    from helpers.tiny.catalogs import LANGUAGE_PACK_DISTRIBUTION, system_catalogs
+
+    # The pairs come from the language pack (and optionally the system catalogs), so the
+    # pack's version (and the system files' names and sizes) are part of the cache key.
+    sources: dict = {LANGUAGE_PACK_DISTRIBUTION: version(LANGUAGE_PACK_DISTRIBUTION)}
+    if include_system:
+        sources["system"] = {path.name: path.stat().st_size for path in system_catalogs()}
+    return {"builder": "kde4-v1", **KDE4_WORDS, "include_system": include_system, "sources": sources}
+
+
+def kde4_dataset(include_system: bool = False) -> DatasetDict:
+    """Return the tiny KDE4-shaped en→fr data: one ``train`` split with a ``translation`` column.
+
+    ``include_system=True`` adds the system's French catalogs (``/usr/share/locale/fr``), which
+    differ between machines; by default only the JupyterLab French language pack is read.
+    """
+    from helpers.tiny.catalogs import build_kde4_dataset
+
+    folder = cached_build(
+        "kde4-data",
+        _kde4_params(include_system),
+        _quietly(lambda tmp: build_kde4_dataset(include_system, **KDE4_WORDS).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+MARIAN_SETTINGS = {"vocab_size": 500, "d_model": 128, "num_layers": 2, "num_heads": 4, "ffn_dim": 256, "max_length": 64}
+
+
+def marian_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small, randomly initialised MarianMT (en→fr) with its ``MarianTokenizer``.
+
+    Its two SentencePiece models (English and French) are trained on all the tiny KDE4 pairs.
+    """
+    params = {"builder": "marian-v1", "corpus": entry_key("kde4-data", _kde4_params(False)), "seed": seed, **MARIAN_SETTINGS}
+
+    def build(folder: Path) -> None:
+        pairs = kde4_dataset()["train"]["translation"]
+        build_marian(folder, [p["en"] for p in pairs], [p["fr"] for p in pairs], seed=seed, **MARIAN_SETTINGS)
+
+    return str(cached_build("marian-en-fr", params, _quietly(build)))

@@ -84,3 +84,107 @@ def build_bert(
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
     return save_checkpoint(model, tokenizer, folder)
+
+
+MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
+
+
+def train_sentencepiece(texts: Iterable[str], vocab_size: int, seed: int = 0) -> bytes:
+    """Return a unigram SentencePiece model trained on ``texts``, with Marian's ids (``</s>`` 0, ``<unk>`` 1).
+
+    One thread and a fixed seed make the model the same from run to run.
+    """
+    import io
+
+    import sentencepiece as spm
+
+    spm.set_random_generator_seed(seed)
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(list(texts)),
+        model_writer=model,
+        model_type="unigram",
+        vocab_size=vocab_size,
+        hard_vocab_limit=False,  # a small corpus may offer fewer pieces than asked for
+        character_coverage=1.0,
+        eos_id=0,
+        unk_id=1,
+        bos_id=-1,
+        pad_id=-1,
+        num_threads=1,
+        minloglevel=2,
+    )
+    return model.getvalue()
+
+
+def _pieces(spm_model: bytes) -> list[str]:
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_proto=spm_model)
+    return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def build_marian(
+    folder: Path,
+    source_texts: Iterable[str],
+    target_texts: Iterable[str],
+    *,
+    vocab_size: int = 1000,
+    d_model: int = 128,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    ffn_dim: int = 256,
+    max_length: int = 64,
+    seed: int = 0,
+) -> Path:
+    """Write a small randomly initialised MarianMT and its two-SentencePiece ``MarianTokenizer`` to ``folder``."""
+    import json
+    import tempfile
+
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    folder = Path(folder)
+    source_spm = train_sentencepiece(source_texts, vocab_size, seed)
+    target_spm = train_sentencepiece(target_texts, vocab_size, seed)
+    # One vocabulary for both sides (the embeddings are shared): </s> and <unk>, every piece of
+    # either model once, then <pad>, which also starts every decoder sequence.
+    vocab: dict[str, int] = {}
+    for piece in MARIAN_SPECIAL_TOKENS + _pieces(source_spm) + _pieces(target_spm) + ["<pad>"]:
+        vocab.setdefault(piece, len(vocab))
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {name: Path(tmp) / name for name in ("source.spm", "target.spm", "vocab.json")}
+        paths["source.spm"].write_bytes(source_spm)
+        paths["target.spm"].write_bytes(target_spm)
+        paths["vocab.json"].write_text(json.dumps(vocab, ensure_ascii=False))
+        tokenizer = MarianTokenizer(
+            source_spm=str(paths["source.spm"]),
+            target_spm=str(paths["target.spm"]),
+            vocab=str(paths["vocab.json"]),
+            source_lang="en",
+            target_lang="fr",
+            model_max_length=max_length,
+        )
+    pad_id = vocab["<pad>"]
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        decoder_vocab_size=len(vocab),
+        d_model=d_model,
+        encoder_layers=num_layers,
+        decoder_layers=num_layers,
+        encoder_attention_heads=num_heads,
+        decoder_attention_heads=num_heads,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        max_position_embeddings=max_length,
+        # Scale token embeddings by sqrt(d_model), as Marian does: otherwise the fixed sinusoidal
+        # position signal (of size ~1) drowns the small initial embeddings and learning stalls.
+        scale_embedding=True,
+        pad_token_id=pad_id,
+        decoder_start_token_id=pad_id,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+    )
+    torch.manual_seed(seed)
+    model = MarianMTModel(config)
+    model.generation_config.max_length = max_length
+    return save_checkpoint(model, tokenizer, folder)

@@ -80,3 +80,32 @@ def test_wordpiece_ids_are_reproducible_on_the_tiny_ner_corpus():
     second = train_wordpiece(texts, vocab_size=1000, lowercase=False).get_vocab()
     assert first == second
     assert [first[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")] == [0, 1, 2, 3, 4]
+
+
+def test_marian_checkpoint_loads_like_a_hub_checkpoint(tmp_path):
+    from transformers import AutoModelForSeq2SeqLM, MarianTokenizer
+
+    from helpers.tiny.checkpoints import build_marian
+
+    english = ["Open the file browser", "Close all open tabs", "Restart the kernel"] * 10
+    french = ["Ouvrir le navigateur de fichiers", "Fermer tous les onglets", "Redémarrer le noyau"] * 10
+    folder = build_marian(tmp_path / "m", english, french, vocab_size=60, d_model=16, num_heads=2, ffn_dim=32, max_length=16)
+    assert {"source.spm", "target.spm", "vocab.json"} <= {p.name for p in folder.iterdir()}
+    tokenizer = MarianTokenizer.from_pretrained(folder)
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    vocab = tokenizer.get_vocab()
+    assert vocab["</s>"] == 0 and vocab["<unk>"] == 1 and vocab["<pad>"] == len(vocab) - 1
+    assert model.config.vocab_size == len(tokenizer)
+    assert model.config.pad_token_id == model.config.decoder_start_token_id == tokenizer.pad_token_id
+    assert model.config.eos_token_id == tokenizer.eos_token_id == 0
+    assert tokenizer.model_max_length == 16
+    encoded = tokenizer(["Open the file browser"], text_target=["Ouvrir le navigateur de fichiers"])
+    assert encoded["input_ids"][0][-1] == 0 and encoded["labels"][0][-1] == 0
+    assert tokenizer.decode(encoded["labels"][0], skip_special_tokens=True) == "Ouvrir le navigateur de fichiers"
+
+
+def test_sentencepiece_training_is_reproducible():
+    from helpers.tiny.checkpoints import train_sentencepiece
+
+    texts = ["Ouvrir le navigateur de fichiers", "Fermer tous les onglets ouverts", "Redémarrer le noyau"] * 20
+    assert train_sentencepiece(texts, 60, seed=3) == train_sentencepiece(texts, 60, seed=3)
