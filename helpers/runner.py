@@ -15,6 +15,7 @@ from helpers.results import output_dir
 # The headline metrics of each task's results.json, in the order the table shows them.
 HEADLINE = {
     "token_classification": [("trainer", "f1"), ("accelerate", "f1")],
+    "translation": [("trainer", "bleu"), ("accelerate", "bleu")],
 }
 
 

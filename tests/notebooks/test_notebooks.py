@@ -51,3 +51,20 @@ def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(
     assert 'set MODE = "tiny" in the parameters cell' in message and "COURSE_MODE=tiny" in message
     assert "load_dataset" in message  # it is the first loading cell that stops
     assert time.perf_counter() - start < 60
+
+
+def test_translation_beats_copying_the_source_and_the_untrained_model(notebook_results):
+    results = notebook_results("03_translation.ipynb")
+    assert results["mode"] == "tiny"
+    copy = results["copy_source_bleu"]
+    for section in ("trainer", "accelerate"):
+        scores = results[section]
+        assert scores["bleu"] > copy, (section, scores, copy)
+        assert scores["bleu"] > scores["bleu_before"], (section, scores)
+    assert results["accelerate_processes"] == 2
+
+
+def test_translation_writes_a_loss_curve(notebook_results):
+    notebook_results("03_translation.ipynb")
+    png = output_dir("translation") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"

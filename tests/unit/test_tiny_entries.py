@@ -53,3 +53,26 @@ def test_cached_ner_checkpoint_does_not_load_the_data(tmp_cache, small_ner, monk
     folder = tiny.ner_checkpoint()
     monkeypatch.setattr(tiny, "ner_dataset", lambda *a, **k: pytest.fail("data loaded"))
     assert tiny.ner_checkpoint() == folder
+
+
+def test_kde4_dataset_is_cached_and_keyed_on_the_language_pack_version(tmp_cache, monkeypatch):
+    first = tiny.kde4_dataset()
+    (entry,) = [p for p in tmp_cache.iterdir() if p.name.startswith("kde4-data")]
+    import helpers.tiny.catalogs as catalogs
+
+    monkeypatch.setattr(catalogs, "build_kde4_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.kde4_dataset()["train"]["translation"] == first["train"]["translation"]
+    params = tiny._kde4_params(include_system=False)
+    assert catalogs.LANGUAGE_PACK_DISTRIBUTION in params["sources"]
+    assert entry.name == cache.entry_key("kde4-data", params)
+
+
+def test_marian_checkpoint_is_a_reusable_local_folder(tmp_cache, monkeypatch):
+    from transformers import AutoTokenizer
+
+    monkeypatch.setitem(tiny.MARIAN_SETTINGS, "d_model", 32)
+    folder = tiny.marian_checkpoint()
+    monkeypatch.setattr(tiny, "kde4_dataset", lambda *a, **k: pytest.fail("data loaded"))
+    assert tiny.marian_checkpoint() == folder
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert type(tokenizer).__name__ == "MarianTokenizer" and tokenizer.model_max_length == 64
