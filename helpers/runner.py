@@ -16,6 +16,8 @@ from helpers.results import output_dir
 HEADLINE = {
     "token_classification": [("trainer", "f1"), ("accelerate", "f1")],
     "translation": [("trainer", "bleu"), ("accelerate", "bleu")],
+    "masked_language_modeling": [("trainer", "perplexity_after"), ("accelerate", "perplexity_after")],
+    "causal_language_modeling": [("trainer", "perplexity"), ("accelerate", "perplexity")],
 }
 
 

@@ -13,11 +13,27 @@ from pathlib import Path
 from datasets import DatasetDict, load_from_disk
 
 from helpers.tiny.cache import cache_dir, cached_build, clear, entry_key
-from helpers.tiny.checkpoints import build_bert, build_marian
+from helpers.tiny.checkpoints import build_bert, build_distilbert, build_gpt2_tokenizer, build_marian
 
-__all__ = ["cache_dir", "clear", "ner_dataset", "ner_checkpoint", "kde4_dataset", "marian_checkpoint"]
+__all__ = [
+    "cache_dir",
+    "clear",
+    "ner_dataset",
+    "ner_checkpoint",
+    "imdb_dataset",
+    "distilbert_checkpoint",
+    "kde4_dataset",
+    "marian_checkpoint",
+    "codeparrot_dataset",
+    "code_tokenizer",
+]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
+# The tiny DistilBERT: its size, and its short general pretraining (see ``distilbert_checkpoint``).
+DISTILBERT_SETTINGS = {"vocab_size": 4000, "hidden_size": 64, "num_layers": 2, "num_heads": 4, "pretrain_steps": 100}
+# How much code the tiny causal-LM corpus holds, and the share of its files held out.
+CODE_SIZES = {"max_mb": 0.8, "valid_fraction": 0.1, "max_file_kb": 64}
+CODE_VOCAB_SIZE = 8000
 
 
 @contextmanager
@@ -47,11 +63,16 @@ def _quietly(build: Callable[[Path], object]) -> Callable[[Path], None]:
     return run
 
 
-def _ner_params(seed: int) -> dict:
+def _versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """Return the installed version of each package (data built from a package keys on it)."""
     from importlib.metadata import version
 
+    return {name: version(name) for name in packages}
+
+
+def _ner_params(seed: int) -> dict:
     # The names come from these two packages, so their versions are part of the cache key.
-    sources = {name: version(name) for name in ("faker", "tzdata")}
+    sources = _versions(("faker", "tzdata"))
     return {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "sources": sources}
 
 
@@ -119,6 +140,23 @@ def kde4_dataset(include_system: bool = False) -> DatasetDict:
     return load_from_disk(str(folder), keep_in_memory=True)
 
 
+def imdb_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny IMDB-shaped data (train / test / unsupervised) built from Python's documentation.
+
+    Its texts are the prose of the ``pydoc_data`` reference topics and of the standard library's
+    docstrings; no topic or module has texts in both the test split and another split.
+    """
+    import sys
+
+    from helpers.tiny.prose import build_imdb_dataset, domain_documents
+
+    params = {"builder": "imdb-v2", "seed": seed, "python": sys.version}
+    folder = cached_build(
+        "imdb-data", params, _quietly(lambda tmp: build_imdb_dataset(domain_documents(), seed).save_to_disk(str(tmp)))
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
 MARIAN_SETTINGS = {"vocab_size": 500, "d_model": 128, "num_layers": 2, "num_heads": 4, "ffn_dim": 256, "max_length": 64}
 
 
@@ -134,3 +172,51 @@ def marian_checkpoint(seed: int = 0) -> str:
         build_marian(folder, [p["en"] for p in pairs], [p["fr"] for p in pairs], seed=seed, **MARIAN_SETTINGS)
 
     return str(cached_build("marian-en-fr", params, _quietly(build)))
+
+
+def distilbert_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small uncased DistilBERT with a short *general* pretraining.
+
+    Its tokenizer and its pretraining (100 steps of masked language modelling) use the
+    docstrings of the Hugging Face libraries that the course installs, a different corpus from
+    the tiny IMDB-shaped data, which is Python's own documentation.
+    """
+    from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
+
+    params = {"builder": "distilbert-v1", "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
+
+    def build(tmp: Path) -> None:
+        build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)
+
+    return str(cached_build("distilbert-uncased-general", params, _quietly(build)))
+
+
+def _codeparrot_params(seed: int) -> dict:
+    from helpers.tiny.code import installed_sources
+
+    # The files come from these packages, so their versions are part of the cache key.
+    return {"builder": "codeparrot-v1", "seed": seed, "sizes": CODE_SIZES, "sources": installed_sources()}
+
+
+def codeparrot_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny codeparrot-ds-shaped data (train / valid): Python files of installed data-science packages."""
+    from helpers.tiny.code import build_codeparrot_dataset
+
+    folder = cached_build(
+        "codeparrot-data",
+        _codeparrot_params(seed),
+        _quietly(lambda tmp: build_codeparrot_dataset(seed, **CODE_SIZES).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def code_tokenizer(seed: int = 0) -> str:
+    """Return the folder of a byte-level BPE GPT-2 tokenizer trained on the tiny code's training split."""
+    settings = {"vocab_size": CODE_VOCAB_SIZE, "max_length": 64}
+    # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
+    params = {"builder": "gpt2-bpe-v1", "corpus": entry_key("codeparrot-data", _codeparrot_params(seed)), **settings}
+
+    def build(folder: Path) -> None:
+        build_gpt2_tokenizer(folder, codeparrot_dataset(seed)["train"]["content"], **settings)
+
+    return str(cached_build("gpt2-code-tokenizer", params, _quietly(build)))

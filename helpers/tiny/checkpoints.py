@@ -6,12 +6,23 @@ Each builder writes a folder that ``AutoTokenizer.from_pretrained(folder)`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    BertConfig,
+    BertForMaskedLM,
+    BertTokenizerFast,
+    DataCollatorForLanguageModeling,
+    DistilBertConfig,
+    DistilBertForMaskedLM,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    get_scheduler,
+)
 
 BERT_SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -47,6 +58,12 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool) -> T
     return tokenizer
 
 
+def wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int, lowercase: bool, max_length: int) -> BertTokenizerFast:
+    """Return a fast BERT tokenizer around a WordPiece model trained on ``texts``."""
+    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase)
+    return BertTokenizerFast(tokenizer_object=backend, do_lower_case=lowercase, model_max_length=max_length)
+
+
 def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: Path) -> Path:
     """Save ``model`` and ``tokenizer`` side by side in ``folder`` and return it."""
     folder = Path(folder)
@@ -68,10 +85,7 @@ def build_bert(
     seed: int = 0,
 ) -> Path:
     """Write a small randomly initialised BERT (with its MLM head) and its tokenizer to ``folder``."""
-    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase)
-    tokenizer = BertTokenizerFast(
-        tokenizer_object=backend, do_lower_case=lowercase, model_max_length=max_length
-    )
+    tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length)
     config = BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
@@ -188,3 +202,129 @@ def build_marian(
     model = MarianMTModel(config)
     model.generation_config.max_length = max_length
     return save_checkpoint(model, tokenizer, folder)
+
+
+def token_blocks(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], block_size: int) -> list[list[int]]:
+    """Return the token ids of all ``texts``, run together and cut into full blocks of ``block_size``."""
+    if block_size < 2:
+        raise ValueError(f"block_size must be at least 2, not {block_size}.")
+    stream = [token for ids in tokenizer(list(texts), verbose=False)["input_ids"] for token in ids]
+    return [stream[start : start + block_size] for start in range(0, len(stream) - block_size + 1, block_size)]
+
+
+def pretrain_mlm(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    *,
+    steps: int,
+    batch_size: int = 32,
+    learning_rate: float = 2e-3,
+    mlm_probability: float = 0.15,
+    seed: int = 0,
+) -> list[float]:
+    """Train ``model`` for ``steps`` masked-language-modelling steps on ``texts``; return the losses.
+
+    The texts are cut into blocks of the tokenizer's ``model_max_length``; batches are drawn
+    with a seeded generator, and the masking is seeded too, so the same call gives the same model.
+    """
+    blocks = token_blocks(tokenizer, texts, tokenizer.model_max_length)
+    if len(blocks) < batch_size:
+        raise ValueError(
+            f"The texts make {len(blocks)} blocks of {tokenizer.model_max_length} tokens, fewer than one "
+            f"batch of {batch_size}: give more text or a smaller batch size."
+        )
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    scheduler = get_scheduler("linear", optimizer, num_warmup_steps=steps // 10, num_training_steps=steps)
+    rng = random.Random(seed)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        batch = collator([{"input_ids": blocks[i]} for i in rng.sample(range(len(blocks)), batch_size)])
+        loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+def build_distilbert(
+    folder: Path,
+    texts: Sequence[str],
+    *,
+    vocab_size: int = 4000,
+    hidden_size: int = 64,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    max_length: int = 128,
+    pretrain_steps: int = 100,
+    learning_rate: float = 2e-3,
+    seed: int = 0,
+) -> Path:
+    """Write a small uncased DistilBERT, pretrained for ``pretrain_steps`` steps on ``texts``, to ``folder``.
+
+    The lowercase WordPiece tokenizer is trained on the same ``texts``. With ``pretrain_steps=0``
+    the model keeps its random initial weights.
+    """
+    tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=True, max_length=max_length)
+    config = DistilBertConfig(
+        vocab_size=len(tokenizer),
+        dim=hidden_size,
+        n_layers=num_layers,
+        n_heads=num_heads,
+        hidden_dim=4 * hidden_size,
+        max_position_embeddings=max_length,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = DistilBertForMaskedLM(config)
+    if pretrain_steps:
+        # One thread: on a small machine that is shared, two threads spend most of their time
+        # waiting for each other, and one thread gives the same numbers every time.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            pretrain_mlm(model, tokenizer, texts, steps=pretrain_steps, learning_rate=learning_rate, seed=seed)
+        finally:
+            torch.set_num_threads(threads)
+    return save_checkpoint(model, tokenizer, folder)
+
+
+def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, eos_token: str = "<|endoftext|>") -> Tokenizer:
+    """Return a GPT-2-style byte-level BPE tokenizer trained on ``texts``, with ``eos_token`` as id 0.
+
+    Byte-level means every string can be encoded (the 256 bytes are in the vocabulary) and
+    decoding gives back exactly the text that was encoded, spaces and newlines included.
+    """
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[eos_token],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return tokenizer
+
+
+def build_gpt2_tokenizer(folder: Path, texts: Iterable[str], *, vocab_size: int = 2000, max_length: int = 128) -> Path:
+    """Write a byte-level BPE ``GPT2TokenizerFast`` trained on ``texts``, with pad = eos, to ``folder``."""
+    from transformers import GPT2TokenizerFast
+
+    eos = "<|endoftext|>"
+    tokenizer = GPT2TokenizerFast(
+        tokenizer_object=train_byte_level_bpe(texts, vocab_size, eos),
+        bos_token=eos,
+        eos_token=eos,
+        unk_token=eos,
+        pad_token=eos,
+        model_max_length=max_length,
+    )
+    tokenizer.save_pretrained(folder)
+    return Path(folder)

@@ -29,6 +29,40 @@ def test_token_classification_writes_a_loss_curve(notebook_results):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
+    results = notebook_results("02_masked_language_modeling.ipynb")
+    assert results["mode"] == "tiny"
+    trainer = results["trainer"]
+    assert trainer["perplexity_after"] <= 0.7 * trainer["perplexity_before"], trainer
+    # The loop trains one epoch on two CPU processes: it must adapt the model too.
+    assert results["accelerate_processes"] == 2
+    loop = results["accelerate"]
+    assert loop["perplexity_after"] <= 0.8 * loop["perplexity_before"], loop
+
+
+def test_masked_language_modeling_writes_a_loss_curve(notebook_results):
+    notebook_results("02_masked_language_modeling.ipynb")
+    png = output_dir("masked_language_modeling") / "loss_curve.png"
+
+
+def test_causal_language_modeling_reaches_the_tiny_bar(notebook_results):
+    results = notebook_results("05_causal_language_modeling.ipynb")
+    assert results["mode"] == "tiny"
+    for run in ("trainer", "accelerate"):
+        numbers = results[run]
+        # Held-out perplexity after training is at most a tenth of the untrained model's.
+        assert numbers["perplexity"] <= numbers["perplexity_before"] / 10, (run, numbers)
+        # An untrained model is close to a uniform guess over the vocabulary.
+        assert 0.5 * results["vocab_size"] < numbers["perplexity_before"] < 2 * results["vocab_size"], (run, numbers)
+    assert results["accelerate_processes"] == 2
+
+
+def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
+    notebook_results("05_causal_language_modeling.ipynb")
+    png = output_dir("causal_language_modeling") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, run_notebook, tmp_path):
     name = "01_token_classification.ipynb"
     first = notebook_results(name)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification, AutoTokenizer
 
-from helpers.tiny.checkpoints import build_bert, train_wordpiece
+from helpers.tiny.checkpoints import build_bert, build_distilbert, pretrain_mlm, token_blocks, train_wordpiece
 
 TEXTS = [
     "Ada Lovelace met Charles Babbage in London .",
@@ -109,3 +109,62 @@ def test_sentencepiece_training_is_reproducible():
 
     texts = ["Ouvrir le navigateur de fichiers", "Fermer tous les onglets ouverts", "Redémarrer le noyau"] * 20
     assert train_sentencepiece(texts, 60, seed=3) == train_sentencepiece(texts, 60, seed=3)
+
+
+PROSE = [
+    "A list keeps its items in order and may hold the same item twice.",
+    "A dictionary maps keys to values and looks keys up quickly.",
+    "A set holds each item once and answers membership questions quickly.",
+] * 40
+
+
+def test_token_blocks_are_full_and_keep_the_order_of_the_stream():
+    from transformers import BertTokenizerFast
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 200, lowercase=True))
+    stream = [t for ids in tokenizer(PROSE[:3])["input_ids"] for t in ids]
+    blocks = token_blocks(tokenizer, PROSE[:3], 8)
+    assert all(len(block) == 8 for block in blocks)
+    assert sum(blocks, []) == stream[: len(blocks) * 8] and len(stream) - len(blocks) * 8 < 8
+    with pytest.raises(ValueError, match="at least 2"):
+        token_blocks(tokenizer, PROSE, 1)
+
+
+def test_distilbert_is_uncased_loads_and_fills_masks(tmp_path):
+    from transformers import pipeline
+
+    folder = build_distilbert(tmp_path / "d", PROSE, vocab_size=150, hidden_size=32, max_length=16, pretrain_steps=0)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert tokenizer.is_fast and tokenizer.tokenize("A LIST") == ["a", "list"]
+    model = AutoModelForMaskedLM.from_pretrained(folder)
+    assert type(model).__name__ == "DistilBertForMaskedLM" and model.config.vocab_size == len(tokenizer)
+    guesses = pipeline("fill-mask", model=str(folder))("a [MASK] keeps its items", top_k=3)
+    assert len(guesses) == 3
+
+
+def test_pretraining_lowers_the_loss_and_is_reproducible(tmp_path):
+    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+
+    def trained():
+        torch.manual_seed(0)
+        config = DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64, max_position_embeddings=16)
+        model = DistilBertForMaskedLM(config)
+        losses = pretrain_mlm(model, tokenizer, PROSE, steps=30, batch_size=8, learning_rate=3e-3, seed=0)
+        return model, losses
+
+    model, losses = trained()
+    again, losses_again = trained()
+    assert losses == losses_again
+    assert sum(losses[-5:]) / 5 < 0.9 * sum(losses[:5]) / 5
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+
+
+def test_pretraining_on_too_little_text_says_so():
+    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        pretrain_mlm(model, tokenizer, PROSE[:2], steps=1, batch_size=8)

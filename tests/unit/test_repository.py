@@ -29,6 +29,15 @@ FULL_MODE_IDS = {
         "dataset_revision": "refs/convert/parquet",
         "checkpoint": "Helsinki-NLP/opus-mt-en-fr",
     },
+    "02_masked_language_modeling.ipynb": {
+        "dataset": "stanfordnlp/imdb",
+        "checkpoint": "distilbert/distilbert-base-uncased",
+    },
+    "05_causal_language_modeling.ipynb": {
+        "dataset_train": "huggingface-course/codeparrot-ds-train",
+        "dataset_valid": "huggingface-course/codeparrot-ds-valid",
+        "tokenizer": "huggingface-course/code-search-net-tokenizer",
+    },
 }
 
 
@@ -116,6 +125,13 @@ def test_token_classification_settings_make_valid_training_arguments(mode, tmp_p
         assert cfg["loop_batch_size"] == 8 and cfg["loop_epochs"] == 3
 
 
+def test_causal_language_modeling_full_settings_are_the_courses():
+    cfg = settings_of(ROOT / "notebooks" / "05_causal_language_modeling.ipynb")["full"]
+    assert (cfg["context_length"], cfg["n_embd"], cfg["n_layer"], cfg["n_head"]) == (128, 768, 12, 12)
+    assert (cfg["batch_size"], cfg["gradient_accumulation_steps"]) == (32, 8)
+    assert (cfg["learning_rate"], cfg["warmup_steps"], cfg["weight_decay"]) == (5e-4, 1_000, 0.1)
+
+
 def test_environment_yml_agrees_with_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
@@ -141,3 +157,10 @@ def test_makefile_torch_pin_satisfies_the_declared_range():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_masked_language_modeling_full_settings_are_the_courses():
+    full = settings_of(ROOT / "notebooks" / "02_masked_language_modeling.ipynb")["full"]
+    assert (full["chunk_size"], full["mlm_probability"], full["wwm_probability"]) == (128, 0.15, 0.2)
+    assert (full["train_size"], full["test_size"], full["batch_size"]) == (10_000, 1_000, 64)
+    assert (full["learning_rate"], full["weight_decay"]) == (2e-5, 0.01)

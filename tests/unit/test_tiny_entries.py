@@ -76,3 +76,82 @@ def test_marian_checkpoint_is_a_reusable_local_folder(tmp_cache, monkeypatch):
     assert tiny.marian_checkpoint() == folder
     tokenizer = AutoTokenizer.from_pretrained(folder)
     assert type(tokenizer).__name__ == "MarianTokenizer" and tokenizer.model_max_length == 64
+
+
+@pytest.fixture
+def small_distilbert(monkeypatch):
+    """A few small documents and a small, briefly pretrained model, so that building is quick."""
+    import helpers.tiny.prose as prose
+
+    sentences = [f"Function number {i} returns a list of {i % 7} items in order." for i in range(400)]
+    docs = [prose.Document(f"topic:t{i}", "topic", " ".join(sentences[i : i + 20])) for i in range(0, 400, 20)]
+    docs += [prose.Document(f"stdlib:m{i}", "docstring", " ".join(sentences[i : i + 10])) for i in range(0, 400, 10)]
+    monkeypatch.setattr(prose, "domain_documents", lambda: docs)
+    monkeypatch.setattr(prose, "general_texts", lambda packages=prose.GENERAL_PACKAGES: sentences)
+    monkeypatch.setitem(tiny.DISTILBERT_SETTINGS, "vocab_size", 200)
+    monkeypatch.setitem(tiny.DISTILBERT_SETTINGS, "hidden_size", 32)
+    monkeypatch.setitem(tiny.DISTILBERT_SETTINGS, "pretrain_steps", 3)
+
+
+def test_imdb_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_distilbert, monkeypatch):
+    first = tiny.imdb_dataset()
+    assert set(first) == {"train", "test", "unsupervised"}
+    import helpers.tiny.prose as prose
+
+    monkeypatch.setattr(prose, "build_imdb_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    assert list(tiny.imdb_dataset()["test"]["text"]) == list(first["test"]["text"])
+
+
+def test_distilbert_checkpoint_is_a_reusable_uncased_folder(tmp_cache, small_distilbert, monkeypatch):
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    folder = tiny.distilbert_checkpoint()
+    import helpers.tiny as tiny_package
+
+    monkeypatch.setattr(tiny_package, "build_distilbert", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.distilbert_checkpoint() == folder
+    assert AutoTokenizer.from_pretrained(folder).tokenize("Function") == ["function"]
+    assert AutoModelForMaskedLM.from_pretrained(folder).config.model_type == "distilbert"
+
+
+@pytest.fixture
+def small_code(monkeypatch):
+    monkeypatch.setattr(tiny, "CODE_SIZES", {"max_mb": 0.15, "valid_fraction": 0.2, "max_file_kb": 64})
+    monkeypatch.setattr(tiny, "CODE_VOCAB_SIZE", 500)
+
+
+def test_codeparrot_dataset_and_tokenizer_are_cached(tmp_cache, small_code, monkeypatch):
+    from transformers import AutoTokenizer
+
+    import helpers.tiny.code as code_module
+
+    first = tiny.codeparrot_dataset()
+    folder = tiny.code_tokenizer()
+    monkeypatch.setattr(code_module, "build_codeparrot_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.codeparrot_dataset()["train"]["path"] == first["train"]["path"]
+    assert tiny.code_tokenizer() == folder
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert len(tokenizer) == 500 and tokenizer.pad_token == tokenizer.eos_token
+
+
+def test_codeparrot_cache_key_names_the_source_package_versions(tmp_cache, small_code):
+    import json
+
+    from helpers.tiny.code import installed_sources
+
+    tiny.codeparrot_dataset()
+    (entry,) = [p for p in tmp_cache.iterdir() if p.name.startswith("codeparrot-data")]
+    params = json.loads((entry / cache.MANIFEST).read_text())["params"]
+    assert params["sources"] == installed_sources() and "pandas" in params["sources"]
+
+
+def test_cached_code_tokenizer_does_not_load_the_data(tmp_cache, small_code, monkeypatch):
+    folder = tiny.code_tokenizer()
+    monkeypatch.setattr(tiny, "codeparrot_dataset", lambda *a, **k: pytest.fail("data loaded"))
+    assert tiny.code_tokenizer() == folder
+
+
+def test_code_tokenizer_follows_the_data_it_was_trained_on(tmp_cache, small_code, monkeypatch):
+    first = tiny.code_tokenizer()
+    monkeypatch.setitem(tiny.CODE_SIZES, "max_mb", 0.1)
+    assert tiny.code_tokenizer() != first  # another corpus, so another tokenizer
