@@ -15,7 +15,7 @@ from helpers.results import output_dir
 # The headline metrics of each task's results.json, in the order the table shows them.
 HEADLINE = {
     "token_classification": [("trainer", "f1"), ("accelerate", "f1")],
-    "translation": [("trainer", "bleu"), ("accelerate", "bleu")],
+    "translation": [("trainer", "bleu_after"), ("accelerate", "bleu_after")],
     "masked_language_modeling": [("trainer", "perplexity_after"), ("accelerate", "perplexity_after")],
     "causal_language_modeling": [("trainer", "perplexity"), ("accelerate", "perplexity")],
 }

