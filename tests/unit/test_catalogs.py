@@ -107,3 +107,38 @@ def test_system_catalogs_are_off_by_default_and_a_missing_folder_gives_none(tmp_
     catalogs.build_kde4_dataset()
     monkeypatch.undo()
     assert catalogs.system_catalogs(tmp_path / "missing") == []
+
+
+def test_package_catalogs_find_the_french_files_of_an_installed_package(tmp_path, monkeypatch):
+    package = tmp_path / "somepkg"
+    for language, translation in (("fr", "Tout enregistrer"), ("de", "Alles speichern")):
+        folder = package / "locale" / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        write_mo(folder / "a.mo", {"Save all": translation})
+    (package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert catalogs.package_catalogs("somepkg") == [package / "locale/fr/LC_MESSAGES/a.mo"]
+
+
+def test_a_missing_general_package_says_what_to_install():
+    with pytest.raises(ModuleNotFoundError, match="pip install"):
+        catalogs.package_catalogs("no_such_package_for_catalogs")
+
+
+def test_general_pairs_leave_out_the_excluded_english_and_keep_short_labels(tmp_path, monkeypatch):
+    django = write_mo(tmp_path / "django.mo", {"Save and continue editing": "Enregistrer et continuer les modifications", "Delete": "Supprimer"})
+    pack = write_mo(tmp_path / "pack.mo", {"File": "Fichier", "Restart Kernel": "Redémarrer le noyau", "Restart the kernel now": "Redémarrer le noyau maintenant"})
+    monkeypatch.setattr(catalogs, "GENERAL_PACKAGES", {"django": "Django"})
+    monkeypatch.setattr(catalogs, "package_catalogs", lambda package: [django])
+    monkeypatch.setattr(catalogs, "language_pack_catalogs", lambda: [pack])
+    pairs = catalogs.general_pairs(exclude=["Delete"])
+    assert pairs == [
+        ("Save and continue editing", "Enregistrer et continuer les modifications"),
+        ("File", "Fichier"),
+        ("Restart Kernel", "Redémarrer le noyau"),
+    ]  # the pack's sentences of three words or more are the tiny data, never pretraining
+
+
+def test_installed_general_catalogs_hold_hundreds_of_pairs():
+    pairs = catalogs.general_pairs()
+    assert len(pairs) > 1500 and len({source for source, _ in pairs}) == len(pairs)

@@ -15,9 +15,8 @@ def marian(tmp_path_factory):
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     folder = build_marian(
-        tmp_path_factory.mktemp("marian"), [e for e, _ in PAIRS], [f for _, f in PAIRS],
-        vocab_size=60, d_model=16, num_heads=2, ffn_dim=32, max_length=16,
-    )  # fmt: skip
+        tmp_path_factory.mktemp("marian"), PAIRS, vocab_size=60, d_model=16, num_heads=2, ffn_dim=32, max_length=16
+    )
     return AutoModelForSeq2SeqLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
 
 
