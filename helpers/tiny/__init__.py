@@ -182,7 +182,7 @@ def marian_checkpoint(seed: int = 0) -> str:
     from helpers.tiny.catalogs import GENERAL_PACKAGES, general_pairs
 
     params = {
-        "builder": "marian-v2",
+        "builder": "marian-v3",
         "seed": seed,
         # The pairs come from these packages, minus the tiny data's strings: both are in the key.
         "corpus": {"general": _versions(tuple(GENERAL_PACKAGES.values())), "excluded": entry_key("kde4-data", _kde4_params(False))},

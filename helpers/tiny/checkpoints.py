@@ -281,7 +281,6 @@ def build_marian(
     )
     torch.manual_seed(seed)
     model = MarianMTModel(config)
-    model.generation_config.max_length = max_length
     if pretrain_steps:
         # One thread: on a small shared machine it is as fast as two, and gives the same numbers every time.
         threads = torch.get_num_threads()
