@@ -16,8 +16,9 @@ from helpers.results import output_dir
 HEADLINE = {
     "token_classification": [("trainer", "f1"), ("accelerate", "f1")],
     "masked_language_modeling": [("trainer", "perplexity_after"), ("accelerate", "perplexity_after")],
-    "causal_language_modeling": [("trainer", "perplexity"), ("accelerate", "perplexity")],
+    "translation": [("trainer", "bleu_after"), ("accelerate", "bleu_after")],
     "summarization": [("trainer", "rougeL"), ("baseline", "rougeL"), ("accelerate", "rougeL")],
+    "causal_language_modeling": [("trainer", "perplexity"), ("accelerate", "perplexity")],
 }
 
 

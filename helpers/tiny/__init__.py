@@ -13,7 +13,7 @@ from pathlib import Path
 from datasets import DatasetDict, load_from_disk
 
 from helpers.tiny.cache import cache_dir, cached_build, clear, entry_key
-from helpers.tiny.checkpoints import build_bert, build_distilbert, build_gpt2_tokenizer
+from helpers.tiny.checkpoints import build_bert, build_distilbert, build_gpt2_tokenizer, build_marian
 
 __all__ = [
     "cache_dir",
@@ -22,6 +22,8 @@ __all__ = [
     "ner_checkpoint",
     "imdb_dataset",
     "distilbert_checkpoint",
+    "kde4_dataset",
+    "marian_checkpoint",
     "codeparrot_dataset",
     "code_tokenizer",
     "reviews_dataset",
@@ -114,6 +116,38 @@ def ner_checkpoint(seed: int = 0) -> str:
     return str(cached_build("bert-cased-ner", params, _quietly(build)))
 
 
+# Tiny translation data: interface strings of 3 to 10 English words, which a small model
+# trained from scratch for a minute can learn (longer ones are rare and slow to learn).
+KDE4_WORDS = {"min_words": 3, "max_words": 10}
+
+
+def _kde4_params(include_system: bool) -> dict:
+    from helpers.tiny.catalogs import LANGUAGE_PACK_DISTRIBUTION, system_catalogs
+
+    # The pairs come from the language pack (and optionally the system catalogs), so the
+    # pack's version (and the system files' names and sizes) are part of the cache key.
+    sources: dict = _versions((LANGUAGE_PACK_DISTRIBUTION,))
+    if include_system:
+        sources["system"] = {path.name: path.stat().st_size for path in system_catalogs()}
+    return {"builder": "kde4-v1", **KDE4_WORDS, "include_system": include_system, "sources": sources}
+
+
+def kde4_dataset(include_system: bool = False) -> DatasetDict:
+    """Return the tiny KDE4-shaped en→fr data: one ``train`` split with a ``translation`` column.
+
+    ``include_system=True`` adds the system's French catalogs (``/usr/share/locale/fr``), which
+    differ between machines; by default only the JupyterLab French language pack is read.
+    """
+    from helpers.tiny.catalogs import build_kde4_dataset
+
+    folder = cached_build(
+        "kde4-data",
+        _kde4_params(include_system),
+        _quietly(lambda tmp: build_kde4_dataset(include_system, **KDE4_WORDS).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
 def imdb_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny IMDB-shaped data (train / test / unsupervised) built from Python's documentation.
 
@@ -129,6 +163,45 @@ def imdb_dataset(seed: int = 0) -> DatasetDict:
         "imdb-data", params, _quietly(lambda tmp: build_imdb_dataset(domain_documents(), seed).save_to_disk(str(tmp)))
     )
     return load_from_disk(str(folder), keep_in_memory=True)
+
+
+# The tiny MarianMT: its size, and its short general pretraining (see ``marian_checkpoint``).
+MARIAN_SETTINGS = {
+    "vocab_size": 800,
+    "d_model": 128,
+    "num_layers": 1,
+    "num_heads": 4,
+    "ffn_dim": 256,
+    "max_length": 32,
+    "pretrain_steps": 800,
+    "copy_fraction": 0.3,
+    "batch_size": 32,
+    "learning_rate": 2e-3,
+}
+
+
+def marian_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small MarianMT (en→fr) with a short *general* pretraining, and its ``MarianTokenizer``.
+
+    Its tokenizer and its pretraining (800 steps of translation mixed with copying) use
+    ``catalogs.general_pairs``: Django's and Sphinx's French catalogs and the JupyterLab pack's
+    one- and two-word labels. No English string of the tiny KDE4-shaped data is among them.
+    """
+    from helpers.tiny.catalogs import GENERAL_PACKAGES, general_pairs
+
+    params = {
+        "builder": "marian-v3",
+        "seed": seed,
+        # The pairs come from these packages, minus the tiny data's strings: both are in the key.
+        "corpus": {"general": _versions(tuple(GENERAL_PACKAGES.values())), "excluded": entry_key("kde4-data", _kde4_params(False))},
+        **MARIAN_SETTINGS,
+    }
+
+    def build(folder: Path) -> None:
+        excluded = [pair["en"] for pair in kde4_dataset()["train"]["translation"]]
+        build_marian(folder, general_pairs(exclude=excluded), seed=seed, **MARIAN_SETTINGS)
+
+    return str(cached_build("marian-en-fr", params, _quietly(build)))
 
 
 def distilbert_checkpoint(seed: int = 0) -> str:

@@ -100,6 +100,207 @@ def build_bert(
     return save_checkpoint(model, tokenizer, folder)
 
 
+MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
+
+
+def train_sentencepiece(texts: Iterable[str], vocab_size: int, seed: int = 0) -> bytes:
+    """Return a unigram SentencePiece model trained on ``texts``, with Marian's ids (``</s>`` 0, ``<unk>`` 1).
+
+    One thread and a fixed seed make the model the same from run to run.
+    """
+    import io
+
+    import sentencepiece as spm
+
+    spm.set_random_generator_seed(seed)
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(list(texts)),
+        model_writer=model,
+        model_type="unigram",
+        vocab_size=vocab_size,
+        hard_vocab_limit=False,  # a small corpus may offer fewer pieces than asked for
+        character_coverage=1.0,
+        eos_id=0,
+        unk_id=1,
+        bos_id=-1,
+        pad_id=-1,
+        num_threads=1,
+        minloglevel=2,
+    )
+    return model.getvalue()
+
+
+def _pieces(spm_model: bytes) -> list[str]:
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_proto=spm_model)
+    return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def marian_tokenizer(texts: Iterable[str], *, vocab_size: int, max_length: int, seed: int = 0):
+    """Return a ``MarianTokenizer`` whose source and target models are one joint SentencePiece model.
+
+    The model is trained on ``texts`` of both languages, so a name or a placeholder (``%1``,
+    ``{name}``) is cut into the same pieces on both sides and copying it is the easiest thing to
+    learn. The vocabulary is ``</s>`` (0), ``<unk>`` (1), the pieces, then ``<pad>``.
+    """
+    import json
+    import tempfile
+
+    from transformers import MarianTokenizer
+
+    spm_model = train_sentencepiece(texts, vocab_size, seed)
+    vocab: dict[str, int] = {}
+    for piece in MARIAN_SPECIAL_TOKENS + _pieces(spm_model) + ["<pad>"]:
+        vocab.setdefault(piece, len(vocab))
+    # The tokenizer reads its files once; save_pretrained writes them again from memory.
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {name: Path(tmp) / name for name in ("source.spm", "target.spm", "vocab.json")}
+        paths["source.spm"].write_bytes(spm_model)
+        paths["target.spm"].write_bytes(spm_model)
+        paths["vocab.json"].write_text(json.dumps(vocab, ensure_ascii=False))
+        return MarianTokenizer(
+            source_spm=str(paths["source.spm"]),
+            target_spm=str(paths["target.spm"]),
+            vocab=str(paths["vocab.json"]),
+            source_lang="en",
+            target_lang="fr",
+            model_max_length=max_length,
+        )
+
+
+def pretrain_translation(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    steps: int,
+    copy_fraction: float = 0.3,
+    batch_size: int = 32,
+    learning_rate: float = 2e-3,
+    label_smoothing: float = 0.1,
+    seed: int = 0,
+) -> list[float]:
+    """Train ``model`` for ``steps`` steps on ``pairs`` mixed with copying; return the losses.
+
+    A share ``copy_fraction`` of each batch asks the model to copy a text (English or French,
+    taken from ``pairs``) unchanged: that teaches the attention to follow the source, and to carry
+    names, numbers and placeholders over, faster than translation alone does. Batches are drawn
+    with a seeded generator, so the same call gives the same model.
+    """
+    from transformers import DataCollatorForSeq2Seq
+
+    if not pairs:
+        raise ValueError("pretrain_translation needs at least one (source, target) pair.")
+    if not 0 <= copy_fraction <= 1:
+        raise ValueError(f"copy_fraction is a share between 0 and 1, not {copy_fraction}.")
+
+    def encode(sources: list[str], targets: list[str]) -> list[dict]:
+        encoded = tokenizer(sources, text_target=targets, max_length=tokenizer.model_max_length, truncation=True)
+        columns = ("input_ids", "attention_mask", "labels")
+        return [dict(zip(columns, row)) for row in zip(*(encoded[c] for c in columns))]
+
+    translations = encode([s for s, _ in pairs], [t for _, t in pairs])
+    texts = [text for pair in pairs for text in pair]
+    copies = encode(texts, texts)
+    collator = DataCollatorForSeq2Seq(tokenizer, model=model)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    scheduler = get_scheduler("linear", optimizer, num_warmup_steps=max(1, steps // 10), num_training_steps=steps)
+    rng = random.Random(seed)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        features = [rng.choice(copies if rng.random() < copy_fraction else translations) for _ in range(batch_size)]
+        batch = collator(features)
+        labels = batch.pop("labels")
+        logits = model(**batch).logits
+        loss = torch.nn.functional.cross_entropy(
+            logits.view(-1, logits.size(-1)), labels.view(-1), ignore_index=-100, label_smoothing=label_smoothing
+        )
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+def build_marian(
+    folder: Path,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    vocab_size: int = 800,
+    d_model: int = 128,
+    num_layers: int = 1,
+    num_heads: int = 4,
+    ffn_dim: int = 256,
+    max_length: int = 32,
+    pretrain_steps: int = 0,
+    copy_fraction: float = 0.3,
+    batch_size: int = 32,
+    learning_rate: float = 2e-3,
+    seed: int = 0,
+) -> Path:
+    """Write a small MarianMT (en→fr), pretrained for ``pretrain_steps`` steps on ``pairs``, with its tokenizer, to ``folder``.
+
+    The joint SentencePiece model is trained on both sides of ``pairs``. With
+    ``pretrain_steps=0`` the model keeps its random initial weights.
+    """
+    from transformers import MarianConfig, MarianMTModel
+
+    folder = Path(folder)
+    texts = [text for pair in pairs for text in pair]
+    tokenizer = marian_tokenizer(texts, vocab_size=vocab_size, max_length=max_length, seed=seed)
+    pad_id = tokenizer.pad_token_id
+    config = MarianConfig(
+        vocab_size=len(tokenizer),
+        decoder_vocab_size=len(tokenizer),
+        d_model=d_model,
+        encoder_layers=num_layers,
+        decoder_layers=num_layers,
+        encoder_attention_heads=num_heads,
+        decoder_attention_heads=num_heads,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        # Room for a full-length input and for generating max_length tokens after the start token.
+        max_position_embeddings=2 * max_length,
+        # Scale token embeddings by sqrt(d_model), as Marian does: otherwise the fixed sinusoidal
+        # position signal (of size ~1) drowns the small initial embeddings and learning stalls.
+        scale_embedding=True,
+        # No dropout: the model is small and trained for a few hundred steps, far from overfitting.
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
+        pad_token_id=pad_id,
+        decoder_start_token_id=pad_id,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+    )
+    torch.manual_seed(seed)
+    model = MarianMTModel(config)
+    if pretrain_steps:
+        # One thread: on a small shared machine it is as fast as two, and gives the same numbers every time.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            pretrain_translation(
+                model,
+                tokenizer,
+                pairs,
+                steps=pretrain_steps,
+                copy_fraction=copy_fraction,
+                batch_size=batch_size,
+                learning_rate=learning_rate,
+                seed=seed,
+            )
+        finally:
+            torch.set_num_threads(threads)
+    return save_checkpoint(model, tokenizer, folder)
+
+
 def token_blocks(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], block_size: int) -> list[list[int]]:
     """Return the token ids of all ``texts``, run together and cut into full blocks of ``block_size``."""
     if block_size < 2:

@@ -115,3 +115,26 @@ def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(
     assert 'set MODE = "tiny" in the parameters cell' in message and "COURSE_MODE=tiny" in message
     assert "modes.require_hub()" in message  # the first cell that loads from the Hub stops
     assert time.perf_counter() - start < 60
+
+
+def test_translation_beats_copying_the_source_and_the_starting_model(notebook_results):
+    results = notebook_results("03_translation.ipynb")
+    assert results["mode"] == "tiny"
+    trainer = results["trainer"]
+    # Copying the English unchanged already scores (names, placeholders, "Python" stay):
+    # the fine-tuned model must do better than that, and better than it did before training.
+    assert trainer["bleu_after"] > trainer["bleu_copy_source"], trainer
+    assert trainer["bleu_after"] > trainer["bleu_before"], trainer
+
+
+def test_translation_loop_runs_on_two_processes_and_improves_the_model(notebook_results):
+    results = notebook_results("03_translation.ipynb")
+    loop = results["accelerate"]
+    assert results["accelerate_processes"] == 2
+    assert loop["bleu_after"] > loop["bleu_before"], loop
+
+
+def test_translation_writes_a_loss_curve(notebook_results):
+    notebook_results("03_translation.ipynb")
+    png = output_dir("translation") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"

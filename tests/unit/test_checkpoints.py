@@ -82,6 +82,82 @@ def test_wordpiece_ids_are_reproducible_on_the_tiny_ner_corpus():
     assert [first[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")] == [0, 1, 2, 3, 4]
 
 
+PAIRS = [
+    ("Open the file browser", "Ouvrir le navigateur de fichiers"),
+    ("Close all open tabs", "Fermer tous les onglets ouverts"),
+    ("Restart the kernel", "Redémarrer le noyau"),
+    ("Rename %1 to {name}", "Renommer %1 en {name}"),
+] * 10
+
+
+def test_marian_checkpoint_loads_like_a_hub_checkpoint(tmp_path):
+    from transformers import AutoModelForSeq2SeqLM, MarianTokenizer
+
+    from helpers.tiny.checkpoints import build_marian
+
+    folder = build_marian(tmp_path / "m", PAIRS, vocab_size=80, d_model=16, num_heads=2, ffn_dim=32, max_length=16)
+    assert {"source.spm", "target.spm", "vocab.json"} <= {p.name for p in folder.iterdir()}
+    tokenizer = MarianTokenizer.from_pretrained(folder)
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    vocab = tokenizer.get_vocab()
+    assert vocab["</s>"] == 0 and vocab["<unk>"] == 1 and vocab["<pad>"] == len(vocab) - 1
+    assert model.config.vocab_size == len(tokenizer)
+    assert model.config.pad_token_id == model.config.decoder_start_token_id == tokenizer.pad_token_id
+    assert model.config.eos_token_id == tokenizer.eos_token_id == 0
+    assert tokenizer.model_max_length == 16 and model.config.max_position_embeddings >= 2 * 16
+    encoded = tokenizer(["Open the file browser"], text_target=["Ouvrir le navigateur de fichiers"])
+    assert encoded["input_ids"][0][-1] == 0 and encoded["labels"][0][-1] == 0
+    assert tokenizer.decode(encoded["labels"][0], skip_special_tokens=True) == "Ouvrir le navigateur de fichiers"
+
+
+def test_marian_source_and_target_cut_a_placeholder_into_the_same_ids(tmp_path):
+    from helpers.tiny.checkpoints import marian_tokenizer
+
+    tokenizer = marian_tokenizer([text for pair in PAIRS for text in pair], vocab_size=80, max_length=16)
+    encoded = tokenizer(["Rename %1 to {name}"], text_target=["Rename %1 to {name}"])
+    assert encoded["input_ids"] == encoded["labels"]  # so copying a name is the identity on ids
+
+
+def test_marian_pretraining_lowers_the_loss_and_is_reproducible(tmp_path):
+    from transformers import AutoModelForSeq2SeqLM
+
+    from helpers.tiny.checkpoints import build_marian
+
+    settings = {"vocab_size": 80, "d_model": 32, "num_heads": 2, "ffn_dim": 64, "max_length": 16, "batch_size": 8}
+    untrained = build_marian(tmp_path / "0", PAIRS, **settings)
+    first = build_marian(tmp_path / "a", PAIRS, pretrain_steps=60, learning_rate=5e-3, **settings)
+    second = build_marian(tmp_path / "b", PAIRS, pretrain_steps=60, learning_rate=5e-3, **settings)
+
+    def loss(folder):
+        from transformers import MarianTokenizer
+
+        tokenizer = MarianTokenizer.from_pretrained(folder)
+        model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+        batch = tokenizer([s for s, _ in PAIRS[:4]], text_target=[t for _, t in PAIRS[:4]], padding=True, truncation=True, return_tensors="pt")
+        batch["labels"][batch["labels"] == tokenizer.pad_token_id] = -100
+        with torch.no_grad():
+            return model(**batch).loss.item()
+
+    assert loss(first) < 0.8 * loss(untrained)
+    assert loss(first) == pytest.approx(loss(second), abs=1e-6)
+
+
+def test_marian_pretraining_refuses_bad_arguments():
+    from helpers.tiny.checkpoints import pretrain_translation
+
+    with pytest.raises(ValueError, match="at least one"):
+        pretrain_translation(None, None, [], steps=1)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        pretrain_translation(None, None, PAIRS, steps=1, copy_fraction=1.5)
+
+
+def test_sentencepiece_training_is_reproducible():
+    from helpers.tiny.checkpoints import train_sentencepiece
+
+    texts = ["Ouvrir le navigateur de fichiers", "Fermer tous les onglets ouverts", "Redémarrer le noyau"] * 20
+    assert train_sentencepiece(texts, 60, seed=3) == train_sentencepiece(texts, 60, seed=3)
+
+
 PROSE = [
     "A list keeps its items in order and may hold the same item twice.",
     "A dictionary maps keys to values and looks keys up quickly.",

@@ -23,6 +23,12 @@ FULL_MODE_IDS = {
         "dataset_revision": "refs/convert/parquet",
         "checkpoint": "google-bert/bert-base-cased",
     },
+    "03_translation.ipynb": {
+        "dataset": "Helsinki-NLP/kde4",
+        "dataset_config": "en-fr",
+        "dataset_revision": "refs/convert/parquet",
+        "checkpoint": "Helsinki-NLP/opus-mt-en-fr",
+    },
     "02_masked_language_modeling.ipynb": {
         "dataset": "stanfordnlp/imdb",
         "checkpoint": "distilbert/distilbert-base-uncased",

@@ -55,6 +55,64 @@ def test_cached_ner_checkpoint_does_not_load_the_data(tmp_cache, small_ner, monk
     assert tiny.ner_checkpoint() == folder
 
 
+def test_kde4_dataset_is_cached_and_keyed_on_the_language_pack_version(tmp_cache, monkeypatch):
+    first = tiny.kde4_dataset()
+    (entry,) = [p for p in tmp_cache.iterdir() if p.name.startswith("kde4-data")]
+    import helpers.tiny.catalogs as catalogs
+
+    monkeypatch.setattr(catalogs, "build_kde4_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.kde4_dataset()["train"]["translation"] == first["train"]["translation"]
+    params = tiny._kde4_params(include_system=False)
+    assert catalogs.LANGUAGE_PACK_DISTRIBUTION in params["sources"]
+    assert entry.name == cache.entry_key("kde4-data", params)
+
+
+@pytest.fixture
+def small_marian(monkeypatch):
+    """A small, briefly pretrained MarianMT, so that building is quick."""
+    monkeypatch.setitem(tiny.MARIAN_SETTINGS, "d_model", 32)
+    monkeypatch.setitem(tiny.MARIAN_SETTINGS, "ffn_dim", 64)
+    monkeypatch.setitem(tiny.MARIAN_SETTINGS, "pretrain_steps", 3)
+
+
+def test_marian_checkpoint_is_a_reusable_local_folder(tmp_cache, small_marian, monkeypatch):
+    from transformers import AutoTokenizer
+
+    folder = tiny.marian_checkpoint()
+    monkeypatch.setattr(tiny, "kde4_dataset", lambda *a, **k: pytest.fail("data loaded"))
+    monkeypatch.setattr(tiny, "build_marian", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.marian_checkpoint() == folder
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert type(tokenizer).__name__ == "MarianTokenizer" and tokenizer.model_max_length == tiny.MARIAN_SETTINGS["max_length"]
+
+
+def test_marian_pretraining_never_sees_a_string_of_the_tiny_data(tmp_cache, small_marian, monkeypatch):
+    import helpers.tiny.catalogs as catalogs
+
+    seen = {}
+    real_build = tiny.build_marian
+
+    def spy(folder, pairs, **settings):
+        seen["pairs"] = pairs
+        return real_build(folder, pairs, **settings)
+
+    monkeypatch.setattr(tiny, "build_marian", spy)
+    tiny.marian_checkpoint()
+    tiny_english = {pair["en"] for pair in tiny.kde4_dataset()["train"]["translation"]}
+    assert seen["pairs"] and not tiny_english & {source for source, _ in seen["pairs"]}
+    assert set(catalogs.GENERAL_PACKAGES) == {"django", "sphinx"}
+
+
+def test_marian_checkpoint_key_names_the_general_corpus_versions(tmp_cache, small_marian):
+    import json
+
+    tiny.marian_checkpoint()
+    (entry,) = [p for p in tmp_cache.iterdir() if p.name.startswith("marian-en-fr")]
+    params = json.loads((entry / cache.MANIFEST).read_text())["params"]
+    assert set(params["corpus"]["general"]) == {"Django", "Sphinx"}
+    assert params["corpus"]["excluded"] == cache.entry_key("kde4-data", tiny._kde4_params(False))
+
+
 @pytest.fixture
 def small_distilbert(monkeypatch):
     """A few small documents and a small, briefly pretrained model, so that building is quick."""
