@@ -7,7 +7,8 @@ Each builder writes a folder that ``AutoTokenizer.from_pretrained(folder)`` and
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -62,6 +63,21 @@ def wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int, lowercase: boo
     """Return a fast BERT tokenizer around a WordPiece model trained on ``texts``."""
     backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase)
     return BertTokenizerFast(tokenizer_object=backend, do_lower_case=lowercase, model_max_length=max_length)
+
+
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Run the block on one PyTorch thread, then restore the previous count.
+
+    Build-time pretraining uses it: on a small machine that is shared, two threads spend most of
+    their time waiting for each other, and one thread gives the same numbers every time.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: Path) -> Path:
@@ -282,10 +298,7 @@ def build_marian(
     torch.manual_seed(seed)
     model = MarianMTModel(config)
     if pretrain_steps:
-        # One thread: on a small shared machine it is as fast as two, and gives the same numbers every time.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             pretrain_translation(
                 model,
                 tokenizer,
@@ -296,8 +309,6 @@ def build_marian(
                 learning_rate=learning_rate,
                 seed=seed,
             )
-        finally:
-            torch.set_num_threads(threads)
     return save_checkpoint(model, tokenizer, folder)
 
 
@@ -380,14 +391,8 @@ def build_distilbert(
     torch.manual_seed(seed)
     model = DistilBertForMaskedLM(config)
     if pretrain_steps:
-        # One thread: on a small machine that is shared, two threads spend most of their time
-        # waiting for each other, and one thread gives the same numbers every time.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             pretrain_mlm(model, tokenizer, texts, steps=pretrain_steps, learning_rate=learning_rate, seed=seed)
-        finally:
-            torch.set_num_threads(threads)
     return save_checkpoint(model, tokenizer, folder)
 
 

@@ -94,20 +94,29 @@ def docstring_documents(root: Path, prefix: str, skipped: Iterable[str] = ()) ->
 
     Files are read in sorted order; a file under a folder named in ``skipped`` is left out.
     """
+    documents = []
+    for module, path in python_sources(root, skipped):
+        paragraphs = [p for text in _docstrings(path) for p in prose_paragraphs(text)]
+        if paragraphs:
+            documents.append(Document(f"{prefix}:{module}", "docstring", "\n".join(paragraphs)))
+    return documents
+
+
+def python_sources(root: Path, skipped: Iterable[str] = ()) -> list[tuple[str, Path]]:
+    """Return ``(dotted module name, path)`` for every ``.py`` file under ``root``, in sorted order.
+
+    A file under a folder named in ``skipped`` is left out.
+    """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder of Python sources.")
     skipped = set(skipped)
-    documents = []
+    sources = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
-        if skipped & set(relative.parts[:-1]):
-            continue
-        paragraphs = [p for text in _docstrings(path) for p in prose_paragraphs(text)]
-        if paragraphs:
-            module = ".".join(relative.with_suffix("").parts)
-            documents.append(Document(f"{prefix}:{module}", "docstring", "\n".join(paragraphs)))
-    return documents
+        if not skipped & set(relative.parts[:-1]):
+            sources.append((".".join(relative.with_suffix("").parts), path))
+    return sources
 
 
 def stdlib_documents() -> list[Document]:

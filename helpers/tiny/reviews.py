@@ -22,7 +22,7 @@ from pathlib import Path
 from datasets import Dataset, DatasetDict, Features, Value
 
 from helpers.summarization import split_sentences
-from helpers.tiny.prose import SKIPPED_STDLIB, package_folder, split_of
+from helpers.tiny.prose import SKIPPED_STDLIB, package_folder, python_sources, split_of
 
 # The columns and features of the Amazon reviews corpus (and of its Hub mirrors).
 REVIEW_FEATURES = Features(
@@ -134,16 +134,8 @@ def source_pairs(root: Path, category: str, skipped: Iterable[str] = ()) -> list
 
     Each row has ``module``, ``object``, ``review_body``, ``review_title`` and ``product_category``.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root} is not a folder of Python sources.")
-    skipped = set(skipped)
     rows = []
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root)
-        if skipped & set(relative.parts[:-1]):
-            continue
-        module = ".".join(relative.with_suffix("").parts)
+    for module, path in python_sources(root, skipped):
         for name, docstring in _docstrings(path):
             summary, body = split_docstring(docstring)
             if is_good_pair(summary, body):
