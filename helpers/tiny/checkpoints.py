@@ -117,30 +117,41 @@ def build_bert(
 
 
 MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
+MARIAN_SPECIAL_IDS = {"eos": 0, "unk": 1, "bos": -1, "pad": -1}
 
 
-def train_sentencepiece(texts: Iterable[str], vocab_size: int, seed: int = 0) -> bytes:
-    """Return a unigram SentencePiece model trained on ``texts``, with Marian's ids (``</s>`` 0, ``<unk>`` 1).
+def train_sentencepiece(
+    texts: Iterable[str],
+    vocab_size: int,
+    *,
+    special_ids: dict[str, int],
+    hard_vocab_limit: bool = True,
+    seed: int = 0,
+) -> bytes:
+    """Return the bytes of a unigram SentencePiece model trained on ``texts``.
 
-    One thread and a fixed seed make the model the same from run to run.
+    ``special_ids`` gives the ids of ``pad``, ``eos``, ``unk`` and ``bos`` (-1: no such token),
+    e.g. ``MARIAN_SPECIAL_IDS``. With ``hard_vocab_limit=False`` a small corpus may give fewer
+    pieces than ``vocab_size``; otherwise it is an error. One thread and a fixed seed make the
+    model the same from run to run.
     """
     import io
 
     import sentencepiece as spm
 
+    texts = [text for text in texts if text.strip()]
+    if not texts:
+        raise ValueError("There is no text to train the tokenizer on.")
     spm.set_random_generator_seed(seed)
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(list(texts)),
+        sentence_iterator=iter(texts),
         model_writer=model,
         model_type="unigram",
         vocab_size=vocab_size,
-        hard_vocab_limit=False,  # a small corpus may offer fewer pieces than asked for
+        hard_vocab_limit=hard_vocab_limit,
         character_coverage=1.0,
-        eos_id=0,
-        unk_id=1,
-        bos_id=-1,
-        pad_id=-1,
+        **{f"{name}_id": index for name, index in special_ids.items()},
         num_threads=1,
         minloglevel=2,
     )
@@ -166,7 +177,8 @@ def marian_tokenizer(texts: Iterable[str], *, vocab_size: int, max_length: int, 
 
     from transformers import MarianTokenizer
 
-    spm_model = train_sentencepiece(texts, vocab_size, seed)
+    # No hard limit: the catalogs may offer fewer pieces than asked for.
+    spm_model = train_sentencepiece(texts, vocab_size, special_ids=MARIAN_SPECIAL_IDS, hard_vocab_limit=False, seed=seed)
     vocab: dict[str, int] = {}
     for piece in MARIAN_SPECIAL_TOKENS + _pieces(spm_model) + ["<pad>"]:
         vocab.setdefault(piece, len(vocab))

@@ -7,35 +7,11 @@ beginning-of-sequence token). Reading that file back needs ``protobuf``.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
 SPIECE = "spiece.model"
-
-
-def train_sentencepiece(texts: Iterable[str], vocab_size: int, seed: int = 0) -> bytes:
-    """Return the bytes of a SentencePiece unigram model trained on ``texts``, with T5's special ids."""
-    import sentencepiece as spm
-
-    texts = [text for text in texts if text.strip()]
-    if not texts:
-        raise ValueError("There is no text to train the tokenizer on.")
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts),
-        model_writer=model,
-        model_type="unigram",
-        vocab_size=vocab_size,
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        character_coverage=1.0,
-        num_threads=1,  # one thread: the same texts give the same model
-        minloglevel=2,
-    )
-    return model.getvalue()
+T5_SPECIAL_IDS = {"pad": 0, "eos": 1, "unk": 2, "bos": -1}
 
 
 def build_mt5(
@@ -64,9 +40,11 @@ def build_mt5(
     import torch
     from transformers import AutoTokenizer, MT5Config, MT5ForConditionalGeneration, T5Tokenizer
 
+    from helpers.tiny.checkpoints import train_sentencepiece
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / SPIECE).write_bytes(train_sentencepiece(texts, vocab_size, seed))
+    (folder / SPIECE).write_bytes(train_sentencepiece(texts, vocab_size, special_ids=T5_SPECIAL_IDS, seed=seed))
     # T5Tokenizer.from_pretrained converts spiece.model; extra_ids=0: no <extra_id_*> sentinels.
     T5Tokenizer.from_pretrained(str(folder), extra_ids=0, model_max_length=max_length).save_pretrained(folder)
     tokenizer = AutoTokenizer.from_pretrained(str(folder))

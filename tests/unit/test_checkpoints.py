@@ -152,10 +152,18 @@ def test_marian_pretraining_refuses_bad_arguments():
 
 
 def test_sentencepiece_training_is_reproducible():
-    from helpers.tiny.checkpoints import train_sentencepiece
+    from helpers.tiny.checkpoints import MARIAN_SPECIAL_IDS, train_sentencepiece
 
     texts = ["Ouvrir le navigateur de fichiers", "Fermer tous les onglets ouverts", "Redémarrer le noyau"] * 20
-    assert train_sentencepiece(texts, 60, seed=3) == train_sentencepiece(texts, 60, seed=3)
+    settings = {"special_ids": MARIAN_SPECIAL_IDS, "hard_vocab_limit": False, "seed": 3}
+    assert train_sentencepiece(texts, 60, **settings) == train_sentencepiece(texts, 60, **settings)
+
+
+def test_sentencepiece_training_refuses_empty_texts():
+    from helpers.tiny.checkpoints import MARIAN_SPECIAL_IDS, train_sentencepiece
+
+    with pytest.raises(ValueError, match="no text"):
+        train_sentencepiece(["", "   "], 60, special_ids=MARIAN_SPECIAL_IDS)
 
 
 PROSE = [
