@@ -68,3 +68,72 @@ def entity_scores(
         if not entity_type.endswith(" avg"):
             scores[f"{entity_type}_f1"] = float(values["f1-score"])
     return scores
+
+
+# --- Extractive question answering (SQuAD v1.1) ---------------------------------------------
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normalize_answer(text: str) -> str:
+    """Return ``text`` as SQuAD compares answers: lower case, no punctuation, no articles, single spaces."""
+    import string
+
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation)
+    text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def answer_f1(prediction: str, reference: str) -> float:
+    """Return the F1 of the normalized words of ``prediction`` against those of ``reference``.
+
+    If either side normalizes to no words at all, the score is 1.0 when both do and 0.0 otherwise.
+    """
+    from collections import Counter
+
+    predicted, expected = normalize_answer(prediction).split(), normalize_answer(reference).split()
+    if not predicted or not expected:
+        return float(predicted == expected)
+    shared = sum((Counter(predicted) & Counter(expected)).values())
+    if shared == 0:
+        return 0.0
+    precision, recall = shared / len(predicted), shared / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def squad_scores(predictions: Sequence[dict], references: Sequence[dict]) -> dict[str, float]:
+    """Return SQuAD ``exact_match`` and ``f1`` (percentages, averaged over questions).
+
+    ``predictions`` holds ``{"id", "prediction_text"}`` and ``references`` holds ``{"id",
+    "answers": {"text": [...], ...}}``, as the 🤗 ``squad`` metric takes them. Each question
+    scores its best match over its reference answers.
+    """
+    if len(predictions) != len(references):
+        raise ValueError(
+            f"Got {len(predictions)} predictions but {len(references)} references; "
+            "pass one prediction per question."
+        )
+    if not references:
+        raise ValueError("There are no questions to score.")
+    for kind, rows, keys in (("prediction", predictions, ("id", "prediction_text")), ("reference", references, ("id", "answers"))):
+        for index, row in enumerate(rows):
+            missing = [key for key in keys if key not in row]
+            if missing:
+                raise ValueError(f"{kind.capitalize()} {index} has no {' or '.join(map(repr, missing))}; it needs keys {keys}.")
+    predicted = {row["id"]: row["prediction_text"] for row in predictions}
+    if len(predicted) != len(predictions):
+        raise ValueError("Two predictions share an id; give each question one prediction.")
+    if len({row["id"] for row in references}) != len(references):
+        raise ValueError("Two references share an id; give each question one reference row (with all its answers).")
+    exact, f1 = 0.0, 0.0
+    for row in references:
+        if row["id"] not in predicted:
+            raise ValueError(f"No prediction for question {row['id']!r}.")
+        answers = list(row["answers"]["text"])
+        if not answers:
+            raise ValueError(f"Question {row['id']!r} has no reference answer.")
+        prediction = predicted[row["id"]]
+        exact += max(float(normalize_answer(prediction) == normalize_answer(answer)) for answer in answers)
+        f1 += max(answer_f1(prediction, answer) for answer in answers)
+    return {"exact_match": 100 * exact / len(references), "f1": 100 * f1 / len(references)}

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.metrics import entity_scores
+from helpers.metrics import answer_f1, entity_scores, normalize_answer, squad_scores
 
 
 def test_perfect_prediction_scores_one():
@@ -71,3 +71,130 @@ def test_a_string_instead_of_a_tag_list_is_rejected():
 def test_all_empty_sequences_are_rejected():
     with pytest.raises(ValueError, match="no tags to score"):
         entity_scores([[]], [[]])
+
+
+# --- SQuAD exact match and F1 ----------------------------------------------------------------
+
+
+def _references(*answer_lists):
+    return [
+        {"id": f"q{i}", "answers": {"text": list(answers), "answer_start": [0] * len(answers)}}
+        for i, answers in enumerate(answer_lists)
+    ]
+
+
+def _predictions(*texts):
+    return [{"id": f"q{i}", "prediction_text": text} for i, text in enumerate(texts)]
+
+
+def test_normalization_lowercases_and_drops_punctuation_and_extra_spaces():
+    assert normalize_answer("  Paris,   FRANCE!! ") == "paris france"
+    assert normalize_answer("St. John's\tcollege\n") == "st johns college"
+
+
+def test_normalization_drops_articles_only_as_whole_words():
+    assert normalize_answer("The theory of an ant and a bee") == "theory of ant and bee"
+    assert normalize_answer("Anatomy, then theatre") == "anatomy then theatre"
+    assert normalize_answer("A") == ""
+
+
+def test_exact_match_holds_after_normalization():
+    scores = squad_scores(_predictions("the Eiffel tower."), _references(["Eiffel Tower"]))
+    assert scores == {"exact_match": 100.0, "f1": 100.0}
+
+
+def test_f1_of_a_partial_overlap_matches_a_hand_computation():
+    # prediction "the city of paris" -> [city, of, paris]; reference "paris city centre" -> [paris, city, centre]
+    # shared = 2, precision = 2/3, recall = 2/3, F1 = 2/3
+    assert answer_f1("the city of Paris", "Paris city centre") == pytest.approx(2 / 3)
+    # prediction [new, york] vs reference [new, york, city]: precision 1, recall 2/3, F1 = 2*(2/3)/(5/3) = 0.8
+    assert answer_f1("New York", "New York City") == pytest.approx(0.8)
+
+
+def test_f1_counts_repeated_words_at_most_as_often_as_the_other_side_has_them():
+    # prediction [paris, paris, paris] vs reference [paris, france]: shared = min(3, 1) = 1,
+    # precision 1/3, recall 1/2, F1 = 2 * (1/6) / (5/6) = 0.4
+    assert answer_f1("Paris Paris Paris", "Paris France") == pytest.approx(0.4)
+    # prediction [b, b] vs reference [b, b, c]: shared 2, precision 1, recall 2/3, F1 0.8
+    assert answer_f1("b b", "b b c") == pytest.approx(0.8)
+
+
+def test_each_question_scores_its_best_reference_answer():
+    references = _references(["1887", "March 1889", "1889."])
+    assert squad_scores(_predictions("1889"), references) == {"exact_match": 100.0, "f1": 100.0}
+    # "in 1889" = [in, 1889] matches no answer exactly. Its F1 against "1887" is 0, against
+    # "March 1889" 1/2 (precision 1/2, recall 1/2), against "1889." 2/3 (precision 1/2, recall 1).
+    scores = squad_scores(_predictions("in 1889"), references)
+    assert scores["exact_match"] == 0.0 and scores["f1"] == pytest.approx(100 * 2 / 3)
+
+
+def test_empty_prediction_scores_zero():
+    assert answer_f1("", "Paris") == 0.0
+    assert squad_scores(_predictions(""), _references(["Paris"])) == {"exact_match": 0.0, "f1": 0.0}
+
+
+def test_prediction_and_reference_that_both_normalize_to_nothing_match():
+    assert answer_f1("the", "a") == 1.0
+    assert squad_scores(_predictions("The."), _references(["a"])) == {"exact_match": 100.0, "f1": 100.0}
+
+
+def test_squad_scores_are_percentages_averaged_over_questions():
+    predictions = _predictions("Marie Curie", "the year 1903", "Warsaw")
+    references = _references(["Marie Curie"], ["1903"], ["Paris", "France"])
+    # EM: 1, 0, 0 -> 100 * 1/3.
+    # F1: 1; [year, 1903] vs [1903] -> precision 1/2, recall 1 -> 2/3; 0  ->  100 * (1 + 2/3) / 3 = 55.55...
+    scores = squad_scores(predictions, references)
+    assert scores["exact_match"] == pytest.approx(100 / 3)
+    assert scores["f1"] == pytest.approx(100 * (5 / 3) / 3)
+
+
+def test_squad_scores_match_predictions_to_questions_by_id_not_by_order():
+    predictions = list(reversed(_predictions("Paris", "Rome")))
+    assert squad_scores(predictions, _references(["Paris"], ["Rome"]))["exact_match"] == 100.0
+
+
+def test_squad_scores_refuse_different_numbers_of_predictions_and_references():
+    with pytest.raises(ValueError, match="2 predictions but 1 references"):
+        squad_scores(_predictions("a", "b"), _references(["a"]))
+
+
+@pytest.mark.parametrize(
+    ("predictions", "references", "message"),
+    [
+        ([{"id": "q0", "text": "Paris"}], _references(["Paris"]), "Prediction 0 has no 'prediction_text'"),
+        (_predictions("Paris"), [{"id": "q0", "text": ["Paris"]}], "Reference 0 has no 'answers'"),
+        ([{"prediction_text": "Paris"}], _references(["Paris"]), "Prediction 0 has no 'id'"),
+    ],
+)
+def test_squad_scores_name_the_missing_key(predictions, references, message):
+    with pytest.raises(ValueError, match=message):
+        squad_scores(predictions, references)
+
+
+def test_squad_scores_refuse_a_question_without_a_prediction():
+    predictions = [{"id": "q0", "prediction_text": "Paris"}, {"id": "other", "prediction_text": "Rome"}]
+    with pytest.raises(ValueError, match="No prediction for question 'q1'"):
+        squad_scores(predictions, _references(["Paris"], ["Rome"]))
+
+
+def test_squad_scores_refuse_duplicate_prediction_ids():
+    predictions = [{"id": "q0", "prediction_text": "Paris"}, {"id": "q0", "prediction_text": "Rome"}]
+    with pytest.raises(ValueError, match="share an id"):
+        squad_scores(predictions, _references(["Paris"], ["Rome"]))
+
+
+def test_squad_scores_refuse_an_empty_set_of_questions():
+    with pytest.raises(ValueError, match="no questions to score"):
+        squad_scores([], [])
+
+
+def test_squad_scores_refuse_a_question_without_a_reference_answer():
+    with pytest.raises(ValueError, match="Question 'q0' has no reference answer"):
+        squad_scores(_predictions("Paris"), _references([]))
+
+
+def test_squad_scores_rejects_two_reference_rows_for_one_question():
+    references = [{"id": "a", "answers": {"text": ["x"]}}, {"id": "a", "answers": {"text": ["y"]}}]
+    predictions = [{"id": "a", "prediction_text": "x"}, {"id": "b", "prediction_text": "y"}]
+    with pytest.raises(ValueError, match="Two references share an id"):
+        squad_scores(predictions, references)
