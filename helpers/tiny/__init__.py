@@ -28,6 +28,8 @@ __all__ = [
     "code_tokenizer",
     "reviews_dataset",
     "mt5_checkpoint",
+    "squad_dataset",
+    "squad_checkpoint",
 ]
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
@@ -286,3 +288,54 @@ def mt5_checkpoint(seed: int = 0) -> str:
         build_mt5(folder, list(train["review_body"]) + list(train["review_title"]), seed=seed, **MT5_SETTINGS)
 
     return str(cached_build("mt5-reviews", params, _quietly(build)))
+
+
+# How many questions each split of the tiny SQuAD-shaped data holds (four per biography).
+SQUAD_SIZES = {"train": 3000, "validation": 400}
+# The tiny question-answering BERT and its masked-language-modelling pretraining (see
+# ``squad_checkpoint``): 1,000 steps of 32 blocks of 64 tokens, drawn from 1,500 biographies.
+SQUAD_BERT_SETTINGS = {
+    "vocab_size": 4000, "hidden_size": 128, "num_layers": 2, "num_heads": 4, "max_length": 128,
+    "dropout": 0.0, "pretrain_steps": 1000, "block_size": 64, "learning_rate": 1e-3,
+}  # fmt: skip
+SQUAD_PRETRAINING_TEXTS = 1500
+
+
+def _squad_params(seed: int) -> dict:
+    # The fillers come from Faker and tzdata, so their versions are part of the cache key.
+    return {"builder": "squad-v1", "seed": seed, "sizes": SQUAD_SIZES, "sources": _versions(("faker", "tzdata"))}
+
+
+def squad_dataset(seed: int = 0) -> DatasetDict:
+    """Return the tiny SQuAD-shaped data (train / validation): questions about made-up biographies."""
+    from helpers.tiny.squad import build_squad_dataset
+
+    folder = cached_build(
+        "squad-data",
+        _squad_params(seed),
+        _quietly(lambda tmp: build_squad_dataset(seed, SQUAD_SIZES).save_to_disk(str(tmp))),
+    )
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
+def squad_checkpoint(seed: int = 0) -> str:
+    """Return the folder of a small cased BERT with a short masked-language-modelling pretraining.
+
+    Its tokenizer and its pretraining (1,000 steps, about a minute and a half of CPU, cached) use
+    1,500 other biographies of the same kind as the tiny SQuAD-shaped contexts, none of them a
+    context of the QA data. Fine-tuned from random weights instead, the same small model stays
+    far below the notebook's bar: it never learns to read the question.
+    """
+    from helpers.tiny.squad import pretraining_texts
+
+    params = {
+        "builder": "bert-squad-v1",
+        "seed": seed,
+        "corpus": {"texts": SQUAD_PRETRAINING_TEXTS, **_squad_params(seed)["sources"]},
+        **SQUAD_BERT_SETTINGS,
+    }
+
+    def build(folder: Path) -> None:
+        build_bert(folder, pretraining_texts(seed, SQUAD_PRETRAINING_TEXTS), seed=seed, **SQUAD_BERT_SETTINGS)
+
+    return str(cached_build("bert-cased-biographies", params, _quietly(build)))

@@ -88,9 +88,21 @@ def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, 
     return folder
 
 
+def sinusoidal_positions(num_positions: int, dim: int) -> torch.Tensor:
+    """Return the (num_positions, dim) table of sines and cosines of the original Transformer's position encoding."""
+    if dim % 2:
+        raise ValueError(f"The embedding size must be even to pair sines with cosines, not {dim}.")
+    positions = torch.arange(num_positions, dtype=torch.float32)[:, None]
+    frequencies = 10000 ** (-torch.arange(0, dim, 2, dtype=torch.float32) / dim)
+    table = torch.zeros(num_positions, dim)
+    table[:, 0::2] = torch.sin(positions * frequencies)
+    table[:, 1::2] = torch.cos(positions * frequencies)
+    return table
+
+
 def build_bert(
     folder: Path,
-    texts: Iterable[str],
+    texts: Sequence[str],
     *,
     lowercase: bool = False,
     vocab_size: int = 4000,
@@ -98,9 +110,20 @@ def build_bert(
     num_layers: int = 2,
     num_heads: int = 2,
     max_length: int = 128,
+    dropout: float = 0.1,
+    pretrain_steps: int = 0,
+    block_size: int = 64,
+    learning_rate: float = 1e-3,
     seed: int = 0,
 ) -> Path:
-    """Write a small randomly initialised BERT (with its MLM head) and its tokenizer to ``folder``."""
+    """Write a small BERT (with its MLM head), pretrained for ``pretrain_steps`` steps on ``texts``, and its tokenizer to ``folder``.
+
+    The cased or uncased WordPiece tokenizer is trained on ``texts``. With ``pretrain_steps=0``
+    the model keeps its random initial weights. Before a pretraining, the learned position
+    embeddings start as a small sinusoidal table rather than noise: a small BERT then starts
+    using word order, and leaves the plateau where it only predicts frequent tokens, after
+    about half as many steps.
+    """
     tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length)
     config = BertConfig(
         vocab_size=len(tokenizer),
@@ -109,11 +132,34 @@ def build_bert(
         num_attention_heads=num_heads,
         intermediate_size=4 * hidden_size,
         max_position_embeddings=max_length,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
         pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
+    if pretrain_steps:
+        with torch.no_grad():
+            model.bert.embeddings.position_embeddings.weight.copy_(
+                POSITION_INIT_SCALE * sinusoidal_positions(max_length, hidden_size)
+            )
+        with one_torch_thread():
+            pretrain_mlm(
+                model,
+                tokenizer,
+                texts,
+                steps=pretrain_steps,
+                block_size=block_size,
+                learning_rate=learning_rate,
+                masked_positions_only=True,
+                seed=seed,
+            )
     return save_checkpoint(model, tokenizer, folder)
+
+
+# The size of the sinusoidal start of a pretrained tiny BERT's position embeddings (its token
+# embeddings start with a standard deviation of 0.02).
+POSITION_INIT_SCALE = 0.05
 
 
 MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
@@ -339,19 +385,27 @@ def pretrain_mlm(
     *,
     steps: int,
     batch_size: int = 32,
+    block_size: int | None = None,
     learning_rate: float = 2e-3,
     mlm_probability: float = 0.15,
+    masked_positions_only: bool = False,
     seed: int = 0,
 ) -> list[float]:
     """Train ``model`` for ``steps`` masked-language-modelling steps on ``texts``; return the losses.
 
-    The texts are cut into blocks of the tokenizer's ``model_max_length``; batches are drawn
-    with a seeded generator, and the masking is seeded too, so the same call gives the same model.
+    The texts are cut into blocks of ``block_size`` tokens (default: the tokenizer's
+    ``model_max_length``); batches are drawn with a seeded generator, and the masking is seeded
+    too, so the same call gives the same model. With ``masked_positions_only=True`` (BERT models)
+    the prediction head runs only on the masked positions, the only ones the loss reads: the same
+    loss for a fraction of the head's cost.
     """
-    blocks = token_blocks(tokenizer, texts, tokenizer.model_max_length)
+    block_size = block_size or tokenizer.model_max_length
+    if masked_positions_only and not (hasattr(model, "bert") and hasattr(model, "cls")):
+        raise ValueError("masked_positions_only needs a BertForMaskedLM (a model with .bert and .cls).")
+    blocks = token_blocks(tokenizer, texts, block_size)
     if len(blocks) < batch_size:
         raise ValueError(
-            f"The texts make {len(blocks)} blocks of {tokenizer.model_max_length} tokens, fewer than one "
+            f"The texts make {len(blocks)} blocks of {block_size} tokens, fewer than one "
             f"batch of {batch_size}: give more text or a smaller batch size."
         )
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed)
@@ -362,7 +416,13 @@ def pretrain_mlm(
     losses = []
     for _ in range(steps):
         batch = collator([{"input_ids": blocks[i]} for i in rng.sample(range(len(blocks)), batch_size)])
-        loss = model(**batch).loss
+        if masked_positions_only:
+            labels = batch.pop("labels")
+            masked = labels != -100
+            hidden = model.bert(**batch).last_hidden_state
+            loss = torch.nn.functional.cross_entropy(model.cls(hidden[masked]), labels[masked])
+        else:
+            loss = model(**batch).loss
         loss.backward()
         optimizer.step()
         scheduler.step()

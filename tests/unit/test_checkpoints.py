@@ -223,3 +223,69 @@ def test_pretraining_on_too_little_text_says_so():
     model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
     with pytest.raises(ValueError, match="fewer than one batch"):
         pretrain_mlm(model, tokenizer, PROSE[:2], steps=1, batch_size=8)
+
+
+def test_sinusoidal_positions_have_the_transformer_values():
+    from helpers.tiny.checkpoints import sinusoidal_positions
+
+    table = sinusoidal_positions(10, 8)
+    assert table.shape == (10, 8)
+    assert torch.equal(table[0, 0::2], torch.zeros(4))  # sin 0
+    assert torch.equal(table[0, 1::2], torch.ones(4))  # cos 0
+    # Dimension pair 0 has frequency 1: position 3 holds sin 3 and cos 3.
+    assert table[3, 0].item() == pytest.approx(torch.sin(torch.tensor(3.0)).item())
+    assert table[3, 1].item() == pytest.approx(torch.cos(torch.tensor(3.0)).item())
+    # Pair 1 (dimensions 2 and 3) has frequency 10000 ** (-2 / 8) = 0.1.
+    assert table[5, 2].item() == pytest.approx(torch.sin(torch.tensor(0.5)).item(), rel=1e-5)
+    assert table[5, 3].item() == pytest.approx(torch.cos(torch.tensor(0.5)).item(), rel=1e-5)
+    with pytest.raises(ValueError, match="must be even"):
+        sinusoidal_positions(10, 7)
+
+
+def test_mlm_loss_on_masked_positions_only_equals_the_full_head_loss(bert_folder):
+    import copy
+
+    tokenizer = AutoTokenizer.from_pretrained(bert_folder)
+    model = AutoModelForMaskedLM.from_pretrained(bert_folder)
+    settings = {"steps": 2, "batch_size": 4, "block_size": 8, "seed": 3}
+    torch.manual_seed(0)  # the same dropout masks on both paths
+    full = pretrain_mlm(copy.deepcopy(model), tokenizer, TEXTS, **settings)
+    torch.manual_seed(0)
+    masked_only = pretrain_mlm(copy.deepcopy(model), tokenizer, TEXTS, masked_positions_only=True, **settings)
+    assert masked_only[0] == pytest.approx(full[0], rel=1e-4)
+    assert masked_only[1] == pytest.approx(full[1], rel=1e-3)
+
+
+def test_mlm_on_masked_positions_only_refuses_a_distilbert_model():
+    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
+    with pytest.raises(ValueError, match="needs a BertForMaskedLM"):
+        pretrain_mlm(model, tokenizer, PROSE, steps=1, batch_size=8, masked_positions_only=True)
+
+
+def test_pretrained_bert_starts_from_sinusoidal_positions_and_keeps_its_dropout_setting(tmp_path):
+    from transformers import AutoModelForQuestionAnswering
+
+    from helpers.tiny.checkpoints import POSITION_INIT_SCALE, sinusoidal_positions
+
+    settings = {"vocab_size": 200, "hidden_size": 32, "max_length": 32, "dropout": 0.0, "seed": 0}
+    pretrained = build_bert(tmp_path / "p", TEXTS, pretrain_steps=5, block_size=8, **settings)
+    untrained = build_bert(tmp_path / "u", TEXTS, **settings)
+
+    model = AutoModelForQuestionAnswering.from_pretrained(pretrained)
+    assert model.config.hidden_dropout_prob == model.config.attention_probs_dropout_prob == 0.0
+    assert all(module.p == 0.0 for module in model.modules() if isinstance(module, torch.nn.Dropout))
+    logits = model(**AutoTokenizer.from_pretrained(pretrained)(["Ada met Babbage"], return_tensors="pt")).start_logits
+    assert logits.shape[-1] == 5  # [CLS] Ada met Babbage [SEP]
+
+    positions = AutoModelForMaskedLM.from_pretrained(pretrained).bert.embeddings.position_embeddings.weight.detach()
+    fresh = AutoModelForMaskedLM.from_pretrained(untrained).bert.embeddings.position_embeddings.weight.detach()
+    start = POSITION_INIT_SCALE * sinusoidal_positions(32, 32)
+    assert not torch.allclose(positions, fresh, atol=1e-3)
+    # Blocks of 8 tokens never use positions 8 and up: they keep their sinusoidal start (up to weight decay).
+    assert torch.allclose(positions[8:], start[8:], atol=1e-5)
+    # The used positions moved, but only a little in 5 steps.
+    assert not torch.allclose(positions[:8], start[:8], atol=1e-6)
+    assert torch.allclose(positions[:8], start[:8], atol=2e-2)
