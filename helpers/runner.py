@@ -19,6 +19,7 @@ HEADLINE = {
     "translation": [("trainer", "bleu_after"), ("accelerate", "bleu_after")],
     "summarization": [("trainer", "rougeL"), ("baseline", "rougeL"), ("accelerate", "rougeL")],
     "causal_language_modeling": [("trainer", "perplexity"), ("accelerate", "perplexity")],
+    "question_answering": [("trainer", "f1"), ("accelerate", "f1")],
 }
 
 

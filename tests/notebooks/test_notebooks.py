@@ -140,3 +140,27 @@ def test_translation_writes_a_loss_curve(notebook_results):
     notebook_results("03_translation.ipynb")
     png = output_dir("translation") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_question_answering_reaches_the_tiny_bar_on_contexts_longer_than_a_window(notebook_results):
+    results = notebook_results("06_question_answering.ipynb")
+    assert results["mode"] == "tiny"
+    trainer = results["trainer"]
+    assert trainer["exact_match"] >= 30 and trainer["f1"] >= 40, trainer
+    # The windowing matters: at least a quarter of the held-out contexts need two windows or more.
+    assert results["multi_window_fraction"] >= 0.25, results["multi_window_fraction"]
+    assert results["validation_questions"] >= 300 and results["validation_contexts"] >= 50
+
+
+def test_question_answering_loop_runs_on_two_processes_and_learns(notebook_results):
+    results = notebook_results("06_question_answering.ipynb")
+    assert results["accelerate_processes"] == 2
+    # One epoch on two processes: far above chance, though below the two-epoch Trainer run.
+    loop = results["accelerate"]
+    assert loop["exact_match"] >= 20 and loop["f1"] >= 25, loop
+
+
+def test_question_answering_writes_a_loss_curve(notebook_results):
+    notebook_results("06_question_answering.ipynb")
+    png = output_dir("question_answering") / "loss_curve.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -43,6 +43,10 @@ FULL_MODE_IDS = {
         "dataset_valid": "huggingface-course/codeparrot-ds-valid",
         "tokenizer": "huggingface-course/code-search-net-tokenizer",
     },
+    "06_question_answering.ipynb": {
+        "dataset": "rajpurkar/squad",
+        "checkpoint": "google-bert/bert-base-cased",
+    },
 }
 
 
@@ -169,3 +173,32 @@ def test_masked_language_modeling_full_settings_are_the_courses():
     assert (full["chunk_size"], full["mlm_probability"], full["wwm_probability"]) == (128, 0.15, 0.2)
     assert (full["train_size"], full["test_size"], full["batch_size"]) == (10_000, 1_000, 64)
     assert (full["learning_rate"], full["weight_decay"]) == (2e-5, 0.01)
+
+
+def test_question_answering_full_settings_are_the_courses():
+    full = settings_of(ROOT / "notebooks" / "06_question_answering.ipynb")["full"]
+    assert (full["max_length"], full["stride"], full["n_best"], full["max_answer_length"]) == (384, 128, 20, 30)
+    assert (full["learning_rate"], full["num_train_epochs"], full["weight_decay"]) == (2e-5, 3, 0.01)
+    assert (full["loop_batch_size"], full["loop_epochs"]) == (8, 3)
+
+
+@pytest.mark.parametrize("mode", ["full", "tiny"])
+def test_question_answering_settings_make_valid_training_arguments(mode, tmp_path):
+    from transformers import TrainingArguments
+
+    cfg = settings_of(ROOT / "notebooks" / "06_question_answering.ipynb")[mode]
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        eval_strategy="no",
+        save_strategy="epoch",
+        learning_rate=cfg["learning_rate"],
+        num_train_epochs=cfg["num_train_epochs"],
+        weight_decay=cfg["weight_decay"],
+        warmup_steps=cfg["warmup_steps"],
+        per_device_train_batch_size=cfg["batch_size"],
+        hub_model_id=cfg["hub_model_id"],
+        use_cpu=True,
+    )
+    assert args.get_warmup_steps(100) == (10 if mode == "tiny" else 0)
+    # Consecutive windows must move forward: the stride is shorter than the window.
+    assert 0 < cfg["stride"] < cfg["max_length"] // 2
