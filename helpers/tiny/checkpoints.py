@@ -28,8 +28,11 @@ from transformers import (
 BERT_SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
-def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool) -> Tokenizer:
+def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool, alphabet: str = "") -> Tokenizer:
     """Return a BERT-style WordPiece tokenizer trained on ``texts``, with reproducible token ids.
+
+    Every character of ``alphabet`` gets a token even if ``texts`` never use it (a question
+    mark for a tokenizer trained on statements, say), so it never becomes ``[UNK]``.
 
     The trainer numbers its tokens in an order that changes from run to run (it breaks ties by
     hash order). WordPiece only uses the set of tokens, so we renumber them: special tokens
@@ -41,7 +44,10 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool) -> T
     trained.normalizer = normalizer
     trained.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=BERT_SPECIAL_TOKENS, show_progress=False
+        vocab_size=vocab_size,
+        special_tokens=BERT_SPECIAL_TOKENS,
+        initial_alphabet=sorted(set(alphabet)),
+        show_progress=False,
     )
     trained.train_from_iterator(texts, trainer=trainer)
     others = sorted(set(trained.get_vocab()) - set(BERT_SPECIAL_TOKENS))
@@ -59,21 +65,26 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool) -> T
     return tokenizer
 
 
-def wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int, lowercase: bool, max_length: int) -> BertTokenizerFast:
-    """Return a fast BERT tokenizer around a WordPiece model trained on ``texts``."""
-    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase)
+def wordpiece_tokenizer(
+    texts: Iterable[str], *, vocab_size: int, lowercase: bool, max_length: int, alphabet: str = ""
+) -> BertTokenizerFast:
+    """Return a fast BERT tokenizer around a WordPiece model trained on ``texts`` (see ``train_wordpiece``)."""
+    backend = train_wordpiece(texts, vocab_size=vocab_size, lowercase=lowercase, alphabet=alphabet)
     return BertTokenizerFast(tokenizer_object=backend, do_lower_case=lowercase, model_max_length=max_length)
 
 
 @contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Run the block on one PyTorch thread, then restore the previous count.
+def torch_threads(count: int = 1) -> Iterator[None]:
+    """Run the block on ``count`` PyTorch threads, then restore the previous count.
 
-    Build-time pretraining uses it: on a small machine that is shared, two threads spend most of
-    their time waiting for each other, and one thread gives the same numbers every time.
+    Build-time pretraining uses it. A fixed count gives the same numbers on every machine,
+    whatever its number of cores. One thread suits a small machine that is shared, where two
+    threads spend most of their time waiting for each other; the longest pretraining uses two.
     """
+    if count < 1:
+        raise ValueError(f"The thread count must be at least 1, not {count}.")
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(count)
     try:
         yield
     finally:
@@ -106,6 +117,7 @@ def build_bert(
     *,
     lowercase: bool = False,
     vocab_size: int = 4000,
+    alphabet: str = "",
     hidden_size: int = 128,
     num_layers: int = 2,
     num_heads: int = 2,
@@ -114,17 +126,21 @@ def build_bert(
     pretrain_steps: int = 0,
     block_size: int = 64,
     learning_rate: float = 1e-3,
+    pretrain_threads: int = 1,
     seed: int = 0,
 ) -> Path:
     """Write a small BERT (with its MLM head), pretrained for ``pretrain_steps`` steps on ``texts``, and its tokenizer to ``folder``.
 
-    The cased or uncased WordPiece tokenizer is trained on ``texts``. With ``pretrain_steps=0``
+    The cased or uncased WordPiece tokenizer is trained on ``texts``, with a token for every
+    character of ``alphabet``. With ``pretrain_steps=0``
     the model keeps its random initial weights. Before a pretraining, the learned position
     embeddings start as a small sinusoidal table rather than noise: a small BERT then starts
     using word order, and leaves the plateau where it only predicts frequent tokens, after
-    about half as many steps.
+    about half as many steps. The pretraining runs on ``pretrain_threads`` PyTorch threads.
     """
-    tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length)
+    tokenizer = wordpiece_tokenizer(
+        texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length, alphabet=alphabet
+    )
     config = BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
@@ -143,7 +159,7 @@ def build_bert(
             model.bert.embeddings.position_embeddings.weight.copy_(
                 POSITION_INIT_SCALE * sinusoidal_positions(max_length, hidden_size)
             )
-        with one_torch_thread():
+        with torch_threads(pretrain_threads):
             pretrain_mlm(
                 model,
                 tokenizer,
@@ -356,7 +372,7 @@ def build_marian(
     torch.manual_seed(seed)
     model = MarianMTModel(config)
     if pretrain_steps:
-        with one_torch_thread():
+        with torch_threads(1):
             pretrain_translation(
                 model,
                 tokenizer,
@@ -463,7 +479,7 @@ def build_distilbert(
     torch.manual_seed(seed)
     model = DistilBertForMaskedLM(config)
     if pretrain_steps:
-        with one_torch_thread():
+        with torch_threads(1):
             pretrain_mlm(model, tokenizer, texts, steps=pretrain_steps, learning_rate=learning_rate, seed=seed)
     return save_checkpoint(model, tokenizer, folder)
 

@@ -190,3 +190,53 @@ def test_code_tokenizer_follows_the_data_it_was_trained_on(tmp_cache, small_code
     first = tiny.code_tokenizer()
     monkeypatch.setitem(tiny.CODE_SIZES, "max_mb", 0.1)
     assert tiny.code_tokenizer() != first  # another corpus, so another tokenizer
+
+
+@pytest.fixture
+def small_squad(monkeypatch):
+    monkeypatch.setattr(tiny, "SQUAD_SIZES", {"train": 40, "validation": 12})
+    monkeypatch.setattr(tiny, "SQUAD_PRETRAINING_TEXTS", 60)
+    small = {**tiny.SQUAD_BERT_SETTINGS, "vocab_size": 300, "hidden_size": 32, "pretrain_steps": 2, "block_size": 16}
+    monkeypatch.setattr(tiny, "SQUAD_BERT_SETTINGS", small)
+
+
+def test_squad_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_squad, monkeypatch):
+    first = tiny.squad_dataset()
+    assert first.num_rows == {"train": 40, "validation": 12}
+    import helpers.tiny.squad as squad_module
+
+    monkeypatch.setattr(squad_module, "build_squad_dataset", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.squad_dataset()["validation"]["id"] == first["validation"]["id"]
+
+
+def test_squad_checkpoint_is_a_reusable_cased_folder_whose_tokenizer_knows_question_marks(tmp_cache, small_squad, monkeypatch):
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    folder = tiny.squad_checkpoint()
+    monkeypatch.setattr(tiny, "build_bert", lambda *a, **k: pytest.fail("rebuilt"))
+    assert tiny.squad_checkpoint() == folder
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    # The biographies hold no "?", but the questions do: it must not become [UNK].
+    assert tokenizer.unk_token not in tokenizer.tokenize("Where was Ada born?")
+    assert tokenizer.tokenize("Ada")[0][0] == "A"  # cased
+    assert AutoModelForQuestionAnswering.from_pretrained(folder).config.hidden_dropout_prob == 0.0
+
+
+def test_squad_checkpoint_pretrains_on_other_documents_than_the_qa_contexts(tmp_cache, small_squad, monkeypatch):
+    seen = {}
+
+    def spy(folder, texts, **settings):
+        seen["texts"], seen["settings"] = list(texts), settings
+        return tiny.checkpoints.build_bert(folder, texts, **settings)
+
+    monkeypatch.setattr(tiny, "build_bert", spy)
+    tiny.squad_checkpoint()
+    contexts = set(tiny.squad_dataset()["train"]["context"]) | set(tiny.squad_dataset()["validation"]["context"])
+    assert len(seen["texts"]) == 60 and not contexts & set(seen["texts"])
+    assert seen["settings"]["pretrain_steps"] == 2
+
+
+def test_squad_checkpoint_key_follows_its_settings(tmp_cache, small_squad, monkeypatch):
+    first = tiny.squad_checkpoint()
+    monkeypatch.setattr(tiny, "SQUAD_BERT_SETTINGS", {**tiny.SQUAD_BERT_SETTINGS, "pretrain_steps": 3})
+    assert tiny.squad_checkpoint() != first
