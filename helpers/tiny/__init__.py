@@ -296,7 +296,7 @@ def mt5_checkpoint(seed: int = 0) -> str:
 SQUAD_SIZES = {"train": 3000, "validation": 400}
 # The tiny question-answering BERT and its masked-language-modelling pretraining (see
 # ``squad_checkpoint``): 1,500 steps of 32 blocks of 64 tokens, drawn from 1,500 biographies,
-# on two threads (about two minutes on two cores).
+# on two threads (about two and a half minutes on two cores).
 # Its tokenizer learns from statements only, so printable ASCII (the questions' "?") is added.
 SQUAD_BERT_SETTINGS = {
     "vocab_size": 4000, "alphabet": string.printable.strip(), "hidden_size": 128, "num_layers": 2, "num_heads": 4, "max_length": 128,
@@ -325,7 +325,7 @@ def squad_dataset(seed: int = 0) -> DatasetDict:
 def squad_checkpoint(seed: int = 0) -> str:
     """Return the folder of a small cased BERT with a short masked-language-modelling pretraining.
 
-    Its tokenizer and its pretraining (1,500 steps, about two minutes on two cores, cached) use
+    Its tokenizer and its pretraining (1,500 steps, about two and a half minutes on two cores, cached) use
     1,500 other biographies of the same kind as the tiny SQuAD-shaped contexts, none of them a
     context of the QA data. A small BERT needs about 600 steps before masked language modelling
     gets past predicting frequent tokens; fine-tuned with less pretraining, it reads the
