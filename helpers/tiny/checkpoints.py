@@ -99,6 +99,11 @@ def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, 
     return folder
 
 
+# The size of the sinusoidal start of a pretrained tiny BERT's position embeddings (its token
+# embeddings start with a standard deviation of 0.02).
+POSITION_INIT_SCALE = 0.05
+
+
 def sinusoidal_positions(num_positions: int, dim: int) -> torch.Tensor:
     """Return the (num_positions, dim) table of sines and cosines of the original Transformer's position encoding."""
     if dim % 2:
@@ -132,11 +137,11 @@ def build_bert(
     """Write a small BERT (with its MLM head), pretrained for ``pretrain_steps`` steps on ``texts``, and its tokenizer to ``folder``.
 
     The cased or uncased WordPiece tokenizer is trained on ``texts``, with a token for every
-    character of ``alphabet``. With ``pretrain_steps=0``
-    the model keeps its random initial weights. Before a pretraining, the learned position
-    embeddings start as a small sinusoidal table rather than noise: a small BERT then starts
-    using word order, and leaves the plateau where it only predicts frequent tokens, after
-    about half as many steps. The pretraining runs on ``pretrain_threads`` PyTorch threads.
+    character of ``alphabet``. With ``pretrain_steps=0`` the model keeps its random initial
+    weights. Before a pretraining, the learned position embeddings start as a small sinusoidal
+    table rather than noise, so that the model can tell positions apart from the first step; a
+    small BERT spends its first few hundred steps on a plateau where it only predicts frequent
+    tokens. The pretraining runs on ``pretrain_threads`` PyTorch threads.
     """
     tokenizer = wordpiece_tokenizer(
         texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length, alphabet=alphabet
@@ -171,11 +176,6 @@ def build_bert(
                 seed=seed,
             )
     return save_checkpoint(model, tokenizer, folder)
-
-
-# The size of the sinusoidal start of a pretrained tiny BERT's position embeddings (its token
-# embeddings start with a standard deviation of 0.02).
-POSITION_INIT_SCALE = 0.05
 
 
 MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
