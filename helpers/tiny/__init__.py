@@ -111,7 +111,7 @@ def ner_checkpoint(seed: int = 0) -> str:
     """
     settings = {"lowercase": False, "vocab_size": 1000, "num_heads": 4, "seed": seed}
     # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
-    params = {"builder": "bert-v1", "corpus": entry_key("ner-data", _ner_params(seed)), **settings}
+    params = {"builder": "bert-v2", "corpus": entry_key("ner-data", _ner_params(seed)), **settings}
 
     def build(folder: Path) -> None:
         texts = [" ".join(tokens) for tokens in ner_dataset(seed)["train"]["tokens"]]
@@ -217,7 +217,7 @@ def distilbert_checkpoint(seed: int = 0) -> str:
     """
     from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
 
-    params = {"builder": "distilbert-v1", "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
+    params = {"builder": "distilbert-v2", "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
 
     def build(tmp: Path) -> None:
         build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)
@@ -334,7 +334,7 @@ def squad_checkpoint(seed: int = 0) -> str:
     from helpers.tiny.squad import pretraining_texts
 
     params = {
-        "builder": "bert-squad-v3",
+        "builder": "bert-squad-v4",
         "seed": seed,
         "corpus": {"texts": SQUAD_PRETRAINING_TEXTS, **_squad_params(seed)["sources"]},
         **SQUAD_BERT_SETTINGS,

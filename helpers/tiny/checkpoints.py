@@ -6,7 +6,9 @@ Each builder writes a folder that ``AutoTokenizer.from_pretrained(folder)`` and
 
 from __future__ import annotations
 
+import json
 import random
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,23 +31,29 @@ BERT_SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool, alphabet: str = "") -> Tokenizer:
-    """Return a BERT-style WordPiece tokenizer trained on ``texts``, with reproducible token ids.
+    """Return a BERT-style WordPiece tokenizer trained on ``texts``; the same texts always give the same vocabulary.
 
     Every character of ``alphabet`` gets a token even if ``texts`` never use it (a question
     mark for a tokenizer trained on statements, say), so it never becomes ``[UNK]``.
 
-    The trainer numbers its tokens in an order that changes from run to run (it breaks ties by
-    hash order). WordPiece only uses the set of tokens, so we renumber them: special tokens
-    first, then the rest in sorted order. On a corpus big enough to have no ties at the
-    vocabulary cut-off, such as the tiny NER corpus, the same texts then give the same ids.
+    Left alone, the 🤗 Tokenizers trainer is not reproducible: it numbers the word-internal
+    pieces of single characters (``##a``, ``##b``, ...) in hash order, which changes from run to
+    run, and it breaks ties between equally frequent merges by those numbers, so two runs on
+    the same texts keep a few different tokens. We hand it those pieces in sorted order up
+    front (as extra special tokens of the trainer, plain tokens in the result), so every tie is
+    broken the same way. Then we renumber the tokens: special tokens first, the rest sorted.
     """
+    texts = list(texts)
     normalizer = normalizers.BertNormalizer(lowercase=lowercase, strip_accents=lowercase)
+    characters = sorted(
+        set(alphabet) | {c for text in texts for c in normalizer.normalize_str(text) if not c.isspace()}
+    )
     trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     trained.normalizer = normalizer
     trained.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(
         vocab_size=vocab_size,
-        special_tokens=BERT_SPECIAL_TOKENS,
+        special_tokens=BERT_SPECIAL_TOKENS + [f"##{c}" for c in characters],
         initial_alphabet=sorted(set(alphabet)),
         show_progress=False,
     )
@@ -99,6 +107,9 @@ def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, 
     return folder
 
 
+# The file in which ``build_bert`` records how its pretraining went.
+PRETRAINING_RECORD = "pretraining.json"
+
 # The size of the sinusoidal start of a pretrained tiny BERT's position embeddings (its token
 # embeddings start with a standard deviation of 0.02).
 POSITION_INIT_SCALE = 0.05
@@ -131,6 +142,8 @@ def build_bert(
     pretrain_steps: int = 0,
     block_size: int = 64,
     learning_rate: float = 1e-3,
+    mlm_probability: float = 0.15,
+    shifted_positions: bool = False,
     pretrain_threads: int = 1,
     seed: int = 0,
 ) -> Path:
@@ -141,7 +154,8 @@ def build_bert(
     weights. Before a pretraining, the learned position embeddings start as a small sinusoidal
     table rather than noise, so that the model can tell positions apart from the first step; a
     small BERT spends its first few hundred steps on a plateau where it only predicts frequent
-    tokens. The pretraining runs on ``pretrain_threads`` PyTorch threads.
+    tokens. The pretraining runs on ``pretrain_threads`` PyTorch threads; its length in steps and
+    seconds and its loss at the start and the end go to ``pretraining.json`` in ``folder``.
     """
     tokenizer = wordpiece_tokenizer(
         texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length, alphabet=alphabet
@@ -164,18 +178,33 @@ def build_bert(
             model.bert.embeddings.position_embeddings.weight.copy_(
                 POSITION_INIT_SCALE * sinusoidal_positions(max_length, hidden_size)
             )
+        started = time.perf_counter()
         with torch_threads(pretrain_threads):
-            pretrain_mlm(
+            losses = pretrain_mlm(
                 model,
                 tokenizer,
                 texts,
                 steps=pretrain_steps,
                 block_size=block_size,
                 learning_rate=learning_rate,
+                mlm_probability=mlm_probability,
                 masked_positions_only=True,
+                shifted_positions=shifted_positions,
                 seed=seed,
             )
-    return save_checkpoint(model, tokenizer, folder)
+        seconds = time.perf_counter() - started
+    save_checkpoint(model, tokenizer, folder)
+    if pretrain_steps:
+        window = max(1, min(50, pretrain_steps // 10))  # losses are averaged over a few steps
+        record = {
+            "steps": pretrain_steps,
+            "seconds": round(seconds, 1),
+            "threads": pretrain_threads,
+            "first_loss": round(sum(losses[:window]) / window, 3),
+            "last_loss": round(sum(losses[-window:]) / window, 3),
+        }
+        (Path(folder) / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return Path(folder)
 
 
 MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
@@ -405,6 +434,7 @@ def pretrain_mlm(
     learning_rate: float = 2e-3,
     mlm_probability: float = 0.15,
     masked_positions_only: bool = False,
+    shifted_positions: bool = False,
     seed: int = 0,
 ) -> list[float]:
     """Train ``model`` for ``steps`` masked-language-modelling steps on ``texts``; return the losses.
@@ -413,11 +443,19 @@ def pretrain_mlm(
     ``model_max_length``); batches are drawn with a seeded generator, and the masking is seeded
     too, so the same call gives the same model. With ``masked_positions_only=True`` (BERT models)
     the prediction head runs only on the masked positions, the only ones the loss reads: the same
-    loss for a fraction of the head's cost.
+    loss for a fraction of the head's cost. With ``shifted_positions=True`` (BERT models) each
+    block gets position ids that start at a random place, so that short blocks, which are cheap,
+    still train every one of the model's position embeddings.
     """
     block_size = block_size or tokenizer.model_max_length
-    if masked_positions_only and not (hasattr(model, "bert") and hasattr(model, "cls")):
+    is_bert = hasattr(model, "bert") and hasattr(model, "cls")
+    if masked_positions_only and not is_bert:
         raise ValueError("masked_positions_only needs a BertForMaskedLM (a model with .bert and .cls).")
+    if shifted_positions and not is_bert:
+        raise ValueError("shifted_positions needs a BertForMaskedLM (a model with .bert and .cls).")
+    num_positions = model.config.max_position_embeddings
+    if block_size > num_positions:
+        raise ValueError(f"block_size {block_size} is longer than the model's {num_positions} positions.")
     blocks = token_blocks(tokenizer, texts, block_size)
     if len(blocks) < batch_size:
         raise ValueError(
@@ -428,10 +466,14 @@ def pretrain_mlm(
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     scheduler = get_scheduler("linear", optimizer, num_warmup_steps=steps // 10, num_training_steps=steps)
     rng = random.Random(seed)
+    position_rng = torch.Generator().manual_seed(seed)
     model.train()
     losses = []
     for _ in range(steps):
         batch = collator([{"input_ids": blocks[i]} for i in rng.sample(range(len(blocks)), batch_size)])
+        if shifted_positions:
+            starts = torch.randint(0, num_positions - block_size + 1, (batch_size, 1), generator=position_rng)
+            batch["position_ids"] = starts + torch.arange(block_size)
         if masked_positions_only:
             labels = batch.pop("labels")
             masked = labels != -100

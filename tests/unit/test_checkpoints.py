@@ -23,6 +23,19 @@ def test_wordpiece_keeps_case_and_adds_special_tokens():
     assert "Ada" in encoding.tokens
 
 
+def test_wordpiece_training_gives_the_same_vocabulary_every_time():
+    # Three sentences are enough: 🤗 Tokenizers' own trainer keeps a different vocabulary of
+    # 120 tokens on them almost every time (12 to 24 tokens differ between runs here).
+    first = train_wordpiece(TEXTS, vocab_size=120, lowercase=False).get_vocab()
+    for _ in range(4):
+        assert train_wordpiece(TEXTS, vocab_size=120, lowercase=False).get_vocab() == first
+
+
+def test_wordpiece_has_a_word_internal_piece_for_every_character():
+    vocab = train_wordpiece(TEXTS, vocab_size=120, lowercase=True, alphabet="?").get_vocab()
+    assert {"##a", "##y", "##?"} <= set(vocab) and "##A" not in vocab  # lowercased
+
+
 def test_lowercase_wordpiece_lowercases():
     tokenizer = train_wordpiece(TEXTS, vocab_size=200, lowercase=True)
     assert "ada" in tokenizer.encode("Ada").tokens
@@ -263,6 +276,68 @@ def test_mlm_on_masked_positions_only_refuses_a_distilbert_model():
     model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
     with pytest.raises(ValueError, match="needs a BertForMaskedLM"):
         pretrain_mlm(model, tokenizer, PROSE, steps=1, batch_size=8, masked_positions_only=True)
+
+
+def _positions_seen(model, run):
+    """Return the set of position ids that the model's position embeddings looked up during ``run()``."""
+    seen = set()
+    hook = model.bert.embeddings.position_embeddings.register_forward_hook(
+        lambda module, inputs, output: seen.update(inputs[0].flatten().tolist())
+    )
+    try:
+        run()
+    finally:
+        hook.remove()
+    return seen
+
+
+def test_shifted_positions_train_positions_beyond_the_block(bert_folder):
+    tokenizer = AutoTokenizer.from_pretrained(bert_folder)
+    model = AutoModelForMaskedLM.from_pretrained(bert_folder)  # 32 positions
+    settings = {"steps": 4, "batch_size": 4, "block_size": 8, "masked_positions_only": True, "seed": 0}
+    plain = _positions_seen(model, lambda: pretrain_mlm(model, tokenizer, TEXTS, **settings))
+    assert plain == set(range(8))
+    shifted = _positions_seen(model, lambda: pretrain_mlm(model, tokenizer, TEXTS, shifted_positions=True, **settings))
+    assert max(shifted) > 8 and max(shifted) < 32
+
+
+def test_shifted_positions_are_seeded(bert_folder):
+    import copy
+
+    tokenizer = AutoTokenizer.from_pretrained(bert_folder)
+    model = AutoModelForMaskedLM.from_pretrained(bert_folder)
+    settings = {"steps": 3, "batch_size": 4, "block_size": 8, "shifted_positions": True, "masked_positions_only": True, "seed": 5}
+    torch.manual_seed(0)  # the same dropout masks in both runs
+    first = pretrain_mlm(copy.deepcopy(model), tokenizer, TEXTS, **settings)
+    torch.manual_seed(0)
+    assert pretrain_mlm(copy.deepcopy(model), tokenizer, TEXTS, **settings) == first
+    torch.manual_seed(0)
+    other_seed = pretrain_mlm(copy.deepcopy(model), tokenizer, TEXTS, **{**settings, "seed": 6})
+    assert other_seed != first
+
+
+def test_shifted_positions_refuse_a_distilbert_model_and_a_block_longer_than_the_positions(bert_folder):
+    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
+    with pytest.raises(ValueError, match="shifted_positions needs a BertForMaskedLM"):
+        pretrain_mlm(model, tokenizer, PROSE, steps=1, batch_size=8, shifted_positions=True)
+    bert = AutoModelForMaskedLM.from_pretrained(bert_folder)
+    with pytest.raises(ValueError, match="longer than the model's 32 positions"):
+        pretrain_mlm(bert, AutoTokenizer.from_pretrained(bert_folder), TEXTS, steps=1, batch_size=2, block_size=40)
+
+
+def test_pretrained_bert_records_its_pretraining_and_a_random_one_does_not(tmp_path, bert_folder):
+    import json
+
+    from helpers.tiny.checkpoints import PRETRAINING_RECORD
+
+    assert not (bert_folder / PRETRAINING_RECORD).exists()
+    folder = build_bert(tmp_path / "p", TEXTS, vocab_size=200, hidden_size=32, max_length=32, pretrain_steps=3, block_size=8)
+    record = json.loads((folder / PRETRAINING_RECORD).read_text())
+    assert record["steps"] == 3 and record["threads"] == 1 and record["seconds"] >= 0  # 3 steps may round to 0.0 s
+    assert record["first_loss"] > 0 and record["last_loss"] > 0
 
 
 def test_pretrained_bert_starts_from_sinusoidal_positions_and_keeps_its_dropout_setting(tmp_path):
