@@ -33,28 +33,6 @@ def test_corrupted_ner_entry_is_rebuilt_not_crashed_on(tmp_cache, small_ner):
     assert cache.check_entry(entry) is None
 
 
-def test_ner_checkpoint_is_a_reusable_local_folder(tmp_cache, small_ner):
-    from transformers import AutoTokenizer
-
-    folder = tiny.ner_checkpoint()
-    assert folder == tiny.ner_checkpoint()
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    assert 50 < len(tokenizer) <= 1000  # a small corpus may not fill the 1,000 slots
-    assert tokenizer.tokenize("Ada")[0][0] == "A"  # cased
-
-
-def test_ner_checkpoint_follows_the_data_it_was_trained_on(tmp_cache, small_ner, monkeypatch):
-    first = tiny.ner_checkpoint()
-    monkeypatch.setattr(tiny, "NER_SIZES", {"train": 130, "validation": 20, "test": 20})
-    assert tiny.ner_checkpoint() != first  # other training sentences, so another tokenizer
-
-
-def test_cached_ner_checkpoint_does_not_load_the_data(tmp_cache, small_ner, monkeypatch):
-    folder = tiny.ner_checkpoint()
-    monkeypatch.setattr(tiny, "ner_dataset", lambda *a, **k: pytest.fail("data loaded"))
-    assert tiny.ner_checkpoint() == folder
-
-
 def test_kde4_dataset_is_cached_and_keyed_on_the_language_pack_version(tmp_cache, monkeypatch):
     first = tiny.kde4_dataset()
     (entry,) = [p for p in tmp_cache.iterdir() if p.name.startswith("kde4-data")]
@@ -195,9 +173,9 @@ def test_code_tokenizer_follows_the_data_it_was_trained_on(tmp_cache, small_code
 @pytest.fixture
 def small_squad(monkeypatch):
     monkeypatch.setattr(tiny, "SQUAD_SIZES", {"train": 40, "validation": 12})
-    monkeypatch.setattr(tiny, "SQUAD_PRETRAINING_TEXTS", 60)
-    small = {**tiny.SQUAD_BERT_SETTINGS, "vocab_size": 300, "hidden_size": 32, "pretrain_steps": 2, "block_size": 16}
-    monkeypatch.setattr(tiny, "SQUAD_BERT_SETTINGS", small)
+    monkeypatch.setattr(tiny, "BERT_PRETRAINING_TEXTS", 60)
+    small = {**tiny.BERT_SETTINGS, "vocab_size": 300, "hidden_size": 32, "pretrain_steps": 2, "block_size": 16}
+    monkeypatch.setattr(tiny, "BERT_SETTINGS", small)
 
 
 def test_squad_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_squad, monkeypatch):
@@ -209,12 +187,12 @@ def test_squad_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_s
     assert tiny.squad_dataset()["validation"]["id"] == first["validation"]["id"]
 
 
-def test_squad_checkpoint_is_a_reusable_cased_folder_whose_tokenizer_knows_question_marks(tmp_cache, small_squad, monkeypatch):
+def test_bert_checkpoint_is_a_reusable_cased_folder_whose_tokenizer_knows_question_marks(tmp_cache, small_squad, monkeypatch):
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    folder = tiny.squad_checkpoint()
+    folder = tiny.bert_checkpoint()
     monkeypatch.setattr(tiny, "build_bert", lambda *a, **k: pytest.fail("rebuilt"))
-    assert tiny.squad_checkpoint() == folder
+    assert tiny.bert_checkpoint() == folder
     tokenizer = AutoTokenizer.from_pretrained(folder)
     # The biographies hold no "?", but the questions do: it must not become [UNK].
     assert tokenizer.unk_token not in tokenizer.tokenize("Where was Ada born?")
@@ -222,7 +200,16 @@ def test_squad_checkpoint_is_a_reusable_cased_folder_whose_tokenizer_knows_quest
     assert AutoModelForQuestionAnswering.from_pretrained(folder).config.hidden_dropout_prob == 0.0
 
 
-def test_squad_checkpoint_pretrains_on_other_documents_than_the_qa_contexts(tmp_cache, small_squad, monkeypatch):
+def test_bert_checkpoint_records_how_long_its_pretraining_took(tmp_cache, small_squad):
+    import json
+    from pathlib import Path
+
+    record = json.loads((Path(tiny.bert_checkpoint()) / "pretraining.json").read_text())
+    assert record["steps"] == 2 and record["threads"] == tiny.BERT_SETTINGS["pretrain_threads"]
+    assert record["seconds"] >= 0 and record["first_loss"] > 0 and record["last_loss"] > 0
+
+
+def test_bert_checkpoint_pretrains_on_other_documents_than_the_qa_contexts(tmp_cache, small_squad, monkeypatch):
     seen = {}
 
     def spy(folder, texts, **settings):
@@ -230,13 +217,13 @@ def test_squad_checkpoint_pretrains_on_other_documents_than_the_qa_contexts(tmp_
         return tiny.checkpoints.build_bert(folder, texts, **settings)
 
     monkeypatch.setattr(tiny, "build_bert", spy)
-    tiny.squad_checkpoint()
+    tiny.bert_checkpoint()
     contexts = set(tiny.squad_dataset()["train"]["context"]) | set(tiny.squad_dataset()["validation"]["context"])
     assert len(seen["texts"]) == 60 and not contexts & set(seen["texts"])
     assert seen["settings"]["pretrain_steps"] == 2
 
 
-def test_squad_checkpoint_key_follows_its_settings(tmp_cache, small_squad, monkeypatch):
-    first = tiny.squad_checkpoint()
-    monkeypatch.setattr(tiny, "SQUAD_BERT_SETTINGS", {**tiny.SQUAD_BERT_SETTINGS, "pretrain_steps": 3})
-    assert tiny.squad_checkpoint() != first
+def test_bert_checkpoint_key_follows_its_settings(tmp_cache, small_squad, monkeypatch):
+    first = tiny.bert_checkpoint()
+    monkeypatch.setattr(tiny, "BERT_SETTINGS", {**tiny.BERT_SETTINGS, "pretrain_steps": 3})
+    assert tiny.bert_checkpoint() != first
