@@ -76,6 +76,12 @@ def _quietly(build: Callable[[Path], object]) -> Callable[[Path], None]:
     return run
 
 
+def _cached_dataset(name: str, params: dict, build: Callable[[], DatasetDict]) -> DatasetDict:
+    """Return the data set that ``build()`` makes: built once into the cache entry, then read from it."""
+    folder = cached_build(name, params, _quietly(lambda tmp: build().save_to_disk(str(tmp))))
+    return load_from_disk(str(folder), keep_in_memory=True)
+
+
 def _versions(packages: tuple[str, ...]) -> dict[str, str]:
     """Return the installed version of each package (data built from a package keys on it)."""
     from importlib.metadata import version
@@ -93,12 +99,7 @@ def ner_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny CoNLL-2003-shaped NER data (train / validation / test)."""
     from helpers.tiny.ner import build_ner_dataset
 
-    folder = cached_build(
-        "ner-data",
-        _ner_params(seed),
-        _quietly(lambda tmp: build_ner_dataset(seed, NER_SIZES).save_to_disk(str(tmp))),
-    )
-    return load_from_disk(str(folder), keep_in_memory=True)
+    return _cached_dataset("ner-data", _ner_params(seed), lambda: build_ner_dataset(seed, NER_SIZES))
 
 
 # Tiny translation data: interface strings of 3 to 10 English words, which a small model
@@ -125,12 +126,9 @@ def kde4_dataset(include_system: bool = False) -> DatasetDict:
     """
     from helpers.tiny.catalogs import build_kde4_dataset
 
-    folder = cached_build(
-        "kde4-data",
-        _kde4_params(include_system),
-        _quietly(lambda tmp: build_kde4_dataset(include_system, **KDE4_WORDS).save_to_disk(str(tmp))),
+    return _cached_dataset(
+        "kde4-data", _kde4_params(include_system), lambda: build_kde4_dataset(include_system, **KDE4_WORDS)
     )
-    return load_from_disk(str(folder), keep_in_memory=True)
 
 
 def imdb_dataset(seed: int = 0) -> DatasetDict:
@@ -144,10 +142,7 @@ def imdb_dataset(seed: int = 0) -> DatasetDict:
     from helpers.tiny.prose import build_imdb_dataset, domain_documents
 
     params = {"builder": "imdb-v2", "seed": seed, "python": sys.version}
-    folder = cached_build(
-        "imdb-data", params, _quietly(lambda tmp: build_imdb_dataset(domain_documents(), seed).save_to_disk(str(tmp)))
-    )
-    return load_from_disk(str(folder), keep_in_memory=True)
+    return _cached_dataset("imdb-data", params, lambda: build_imdb_dataset(domain_documents(), seed))
 
 
 # The tiny MarianMT: its size, and its short general pretraining (see ``marian_checkpoint``).
@@ -217,12 +212,9 @@ def codeparrot_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny codeparrot-ds-shaped data (train / valid): Python files of installed data-science packages."""
     from helpers.tiny.code import build_codeparrot_dataset
 
-    folder = cached_build(
-        "codeparrot-data",
-        _codeparrot_params(seed),
-        _quietly(lambda tmp: build_codeparrot_dataset(seed, **CODE_SIZES).save_to_disk(str(tmp))),
+    return _cached_dataset(
+        "codeparrot-data", _codeparrot_params(seed), lambda: build_codeparrot_dataset(seed, **CODE_SIZES)
     )
-    return load_from_disk(str(folder), keep_in_memory=True)
 
 
 def code_tokenizer(seed: int = 0) -> str:
@@ -251,12 +243,9 @@ def reviews_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny Amazon-reviews-shaped data (train / validation / test): docstring bodies and summary lines."""
     from helpers.tiny.reviews import build_reviews_dataset, installed_pairs
 
-    folder = cached_build(
-        "reviews-data",
-        _reviews_params(seed),
-        _quietly(lambda tmp: build_reviews_dataset(installed_pairs(), seed, REVIEW_SIZES).save_to_disk(str(tmp))),
+    return _cached_dataset(
+        "reviews-data", _reviews_params(seed), lambda: build_reviews_dataset(installed_pairs(), seed, REVIEW_SIZES)
     )
-    return load_from_disk(str(folder), keep_in_memory=True)
 
 
 def mt5_checkpoint(seed: int = 0) -> str:
@@ -297,12 +286,7 @@ def squad_dataset(seed: int = 0) -> DatasetDict:
     """Return the tiny SQuAD-shaped data (train / validation): questions about made-up biographies."""
     from helpers.tiny.squad import build_squad_dataset
 
-    folder = cached_build(
-        "squad-data",
-        _squad_params(seed),
-        _quietly(lambda tmp: build_squad_dataset(seed, SQUAD_SIZES).save_to_disk(str(tmp))),
-    )
-    return load_from_disk(str(folder), keep_in_memory=True)
+    return _cached_dataset("squad-data", _squad_params(seed), lambda: build_squad_dataset(seed, SQUAD_SIZES))
 
 
 def bert_checkpoint(seed: int = 0) -> str:
