@@ -102,6 +102,17 @@ def answer_f1(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def check_one_prediction_each(predictions: Sequence, references: Sequence, unit: str) -> None:
+    """Raise a ``ValueError`` unless there is exactly one prediction per reference, and at least one ``unit``."""
+    if len(predictions) != len(references):
+        raise ValueError(
+            f"Got {len(predictions)} predictions but {len(references)} references; "
+            f"pass one prediction per {unit}."
+        )
+    if not references:
+        raise ValueError(f"The lists are empty: there are no {unit}s to score.")
+
+
 def squad_scores(predictions: Sequence[dict], references: Sequence[dict]) -> dict[str, float]:
     """Return SQuAD ``exact_match`` and ``f1`` (percentages, averaged over questions).
 
@@ -109,13 +120,7 @@ def squad_scores(predictions: Sequence[dict], references: Sequence[dict]) -> dic
     "answers": {"text": [...], ...}}``, as the 🤗 ``squad`` metric takes them. Each question
     scores its best match over its reference answers.
     """
-    if len(predictions) != len(references):
-        raise ValueError(
-            f"Got {len(predictions)} predictions but {len(references)} references; "
-            "pass one prediction per question."
-        )
-    if not references:
-        raise ValueError("There are no questions to score.")
+    check_one_prediction_each(predictions, references, "question")
     for kind, rows, keys in (("prediction", predictions, ("id", "prediction_text")), ("reference", references, ("id", "answers"))):
         for index, row in enumerate(rows):
             missing = [key for key in keys if key not in row]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from helpers.metrics import check_one_prediction_each
+
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
 # Words whose final full stop does not end a sentence (compared in lower case, without the stop).
@@ -68,13 +70,7 @@ def rouge_scores(
 
     if isinstance(predictions, str) or isinstance(references, str):
         raise TypeError("Pass lists of texts, one prediction per reference, not single strings.")
-    if len(predictions) != len(references):
-        raise ValueError(
-            f"Got {len(predictions)} predictions but {len(references)} references; "
-            "pass exactly one prediction per reference."
-        )
-    if not references:
-        raise ValueError("There is nothing to score: the lists are empty.")
+    check_one_prediction_each(predictions, references, "reference")
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=use_stemmer)
     totals = dict.fromkeys(ROUGE_TYPES, 0.0)
     for prediction, reference in zip(predictions, references):

@@ -198,3 +198,13 @@ def test_squad_scores_rejects_two_reference_rows_for_one_question():
     predictions = [{"id": "a", "prediction_text": "x"}, {"id": "b", "prediction_text": "y"}]
     with pytest.raises(ValueError, match="Two references share an id"):
         squad_scores(predictions, references)
+
+
+def test_one_prediction_each_check_names_the_unit_in_its_messages():
+    from helpers.metrics import check_one_prediction_each
+
+    check_one_prediction_each(["a"], ["b"], "question")  # one each: no error
+    with pytest.raises(ValueError, match="3 predictions but 2 references; pass one prediction per sentence"):
+        check_one_prediction_each(["a", "b", "c"], ["d", "e"], "sentence")
+    with pytest.raises(ValueError, match="empty: there are no sentences to score"):
+        check_one_prediction_each([], [], "sentence")
