@@ -173,6 +173,7 @@ def build_bert(
     )
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
+    record = None
     if pretrain_steps:
         with torch.no_grad():
             model.bert.embeddings.position_embeddings.weight.copy_(
@@ -192,19 +193,18 @@ def build_bert(
                 shifted_positions=shifted_positions,
                 seed=seed,
             )
-        seconds = time.perf_counter() - started
-    save_checkpoint(model, tokenizer, folder)
-    if pretrain_steps:
         window = max(1, min(50, pretrain_steps // 10))  # losses are averaged over a few steps
         record = {
             "steps": pretrain_steps,
-            "seconds": round(seconds, 1),
+            "seconds": round(time.perf_counter() - started, 1),
             "threads": pretrain_threads,
             "first_loss": round(sum(losses[:window]) / window, 3),
             "last_loss": round(sum(losses[-window:]) / window, 3),
         }
-        (Path(folder) / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    return Path(folder)
+    folder = save_checkpoint(model, tokenizer, folder)
+    if record:
+        (folder / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return folder
 
 
 MARIAN_SPECIAL_TOKENS = ["</s>", "<unk>"]  # ids 0 and 1 in both SentencePiece models; <pad> comes last
