@@ -364,3 +364,12 @@ def test_pretrained_bert_starts_from_sinusoidal_positions_and_keeps_its_dropout_
     # The used positions moved, but only a little in 5 steps.
     assert not torch.allclose(positions[:8], start[:8], atol=1e-6)
     assert torch.allclose(positions[:8], start[:8], atol=2e-2)
+
+
+def test_bert_feed_forward_width_defaults_to_four_times_the_hidden_size_and_can_be_set(tmp_path):
+    settings = {"vocab_size": 200, "hidden_size": 32, "max_length": 32}
+    default = AutoModelForMaskedLM.from_pretrained(build_bert(tmp_path / "d", TEXTS, **settings))
+    narrow = AutoModelForMaskedLM.from_pretrained(build_bert(tmp_path / "n", TEXTS, intermediate_size=48, **settings))
+    assert default.config.intermediate_size == 128
+    assert narrow.config.intermediate_size == 48
+    assert narrow.bert.encoder.layer[0].intermediate.dense.out_features == 48
