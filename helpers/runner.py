@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from helpers.results import output_dir
@@ -23,12 +24,29 @@ HEADLINE = {
 }
 
 
-def execute(notebook: Path, build_dir: Path, timeout: int = 900) -> float:
-    """Run ``notebook`` with its own folder as working directory, save the executed copy, return seconds."""
+def inject_parameters(nb, parameters: Mapping[str, object]) -> None:
+    """Insert a cell setting ``parameters`` right after ``nb``'s cell tagged ``parameters`` (as papermill does)."""
+    import nbformat
+
+    tagged = [i for i, cell in enumerate(nb.cells) if "parameters" in cell.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise ValueError(f"a notebook needs exactly one cell tagged 'parameters' to take parameters; found {len(tagged)}")
+    lines = [f"{name} = {value!r}" for name, value in parameters.items()]
+    cell = nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(tagged[0] + 1, cell)
+
+
+def execute(notebook: Path, build_dir: Path, timeout: int = 900, parameters: Mapping[str, object] | None = None) -> float:
+    """Run ``notebook`` with its own folder as working directory, save the executed copy, return seconds.
+
+    ``parameters`` (name to value) override the notebook's parameters cell, like papermill's ``-p``.
+    """
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
+    if parameters:
+        inject_parameters(nb, parameters)
     start = time.perf_counter()
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
     try:

@@ -56,3 +56,30 @@ def test_main_reports_a_failing_notebook_and_exits_non_zero(tmp_path, tmp_output
 def test_main_needs_two_folders():
     with pytest.raises(SystemExit):
         runner.main(["only-one"])
+
+
+def write_parameterised_notebook(path):
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("MODE = 'tiny'\nMAX_SAMPLES = None", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("print(MODE, MAX_SAMPLES)"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_parameters_override_the_parameters_cell_like_papermill(tmp_path):
+    write_parameterised_notebook(tmp_path / "01_demo.ipynb")
+    runner.execute(tmp_path / "01_demo.ipynb", tmp_path / "build", parameters={"MAX_SAMPLES": 64, "MODE": "full"})
+    executed = nbformat.read(tmp_path / "build" / "01_demo.ipynb", as_version=4)
+    assert executed.cells[1].metadata.tags == ["injected-parameters"]
+    assert executed.cells[2].outputs[0]["text"] == "full 64\n"
+    # The notebook on disk is left as it was.
+    assert len(nbformat.read(tmp_path / "01_demo.ipynb", as_version=4).cells) == 2
+
+
+def test_parameters_need_exactly_one_parameters_cell(tmp_path):
+    write_notebook(tmp_path / "01_untagged.ipynb", "print(1)")
+    with pytest.raises(ValueError, match="exactly one cell tagged 'parameters'.*found 0"):
+        runner.execute(tmp_path / "01_untagged.ipynb", tmp_path / "build", parameters={"MAX_SAMPLES": 8})
