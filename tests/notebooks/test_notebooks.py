@@ -61,6 +61,15 @@ def test_causal_language_modeling_reaches_the_tiny_bar(notebook_results):
     assert results["accelerate_processes"] == 2
 
 
+def test_causal_language_modeling_loop_steps_its_scheduler_once_per_optimizer_step(notebook_results):
+    loop = notebook_results("05_causal_language_modeling.ipynb")["accelerate"]
+    # The loop accumulates gradients over two batches: stepping the scheduler on every batch
+    # would run its warm-up and cosine twice as fast as the optimizer steps.
+    assert loop["steps"] >= 1
+    assert loop["scheduler_steps"] == loop["steps"]
+    assert loop["final_learning_rate"] < 1e-6  # the cosine has come down to (about) zero, not gone round again
+
+
 def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
     notebook_results("05_causal_language_modeling.ipynb")
     png = output_dir("causal_language_modeling") / "loss_curve.png"

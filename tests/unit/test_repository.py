@@ -25,8 +25,8 @@ FULL_MODE_IDS = {
     },
     "03_translation.ipynb": {
         "dataset": "Helsinki-NLP/kde4",
-        "dataset_config": "en-fr",
         "dataset_revision": "refs/convert/parquet",
+        "dataset_dir": "en-fr",
         "checkpoint": "Helsinki-NLP/opus-mt-en-fr",
     },
     "02_masked_language_modeling.ipynb": {
@@ -36,6 +36,7 @@ FULL_MODE_IDS = {
     "04_summarization.ipynb": {
         "dataset": "neonwatty/amazon_reviews_multi",
         "dataset_revision": "refs/convert/parquet",
+        "dataset_dir": "default",
         "checkpoint": "google/mt5-small",
     },
     "05_causal_language_modeling.ipynb": {
@@ -76,6 +77,7 @@ def test_notebook_has_one_parameters_cell_defaulting_to_tiny(path):
     namespace: dict = {}
     exec(source(tagged[0]), namespace)
     assert namespace["MODE"] == "tiny" and namespace["PUSH_TO_HUB"] is False
+    assert namespace["MAX_SAMPLES"] is None  # all the data unless a learner asks for a subset
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
