@@ -1,6 +1,7 @@
 # The course's commands. Each one creates (or reuses) the virtual environment in .venv.
 #   make run    execute every notebook in tiny mode into build/, then print their results
-#   make test   unit tests, every notebook in tiny mode (nbval), and the tiny-mode bars
+#   make test   unit tests, every notebook in tiny mode (nbval) and its bars, and every
+#               notebook in full mode against a local stand-in for the Hub (tests/hub_standin)
 #   make lab    open JupyterLab on notebooks/
 #   make clean  remove build outputs and the tiny cache (never the notebooks)
 

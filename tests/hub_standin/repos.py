@@ -366,20 +366,21 @@ def build_fixture_hub() -> Path:
     """Return the folder of the fixture repositories (built once into the tiny cache)."""
 
     def build(root: Path) -> None:
-        from datasets.utils.logging import disable_progress_bar, enable_progress_bar
+        from datasets.utils import logging as datasets_logging
         from transformers.utils import logging as transformers_logging
 
         expected: dict = {}
         verbosity = transformers_logging.get_verbosity()
-        disable_progress_bar()  # the test log needs no "Creating parquet" bars
+        bars_were_on = [lib for lib in (datasets_logging, transformers_logging) if lib.is_progress_bar_enabled()]
+        for lib in bars_were_on:  # the test log needs no "Creating parquet" or "Loading weights" bars
+            lib.disable_progress_bar()
         transformers_logging.set_verbosity_error()  # nor the load report of the widened position tables
-        transformers_logging.disable_progress_bar()
         try:
             for builder in BUILDERS:
                 expected.update(builder(root) or {})
         finally:
-            enable_progress_bar()
-            transformers_logging.enable_progress_bar()
+            for lib in bars_were_on:
+                lib.enable_progress_bar()
             transformers_logging.set_verbosity(verbosity)
         (root / EXPECTED_ROWS).write_text(json.dumps(expected, indent=1, sort_keys=True))
 
