@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from helpers.metrics import check_one_prediction_each
+from helpers.metrics import check_one_prediction_each, describe_kind, require_list, require_text
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -28,27 +28,34 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]*[A
 _LAST_WORD = re.compile(r"(\S+?)[.!?…]*$")
 
 
+def _split_line(line: str) -> list[str]:
+    """Return the sentences of one line of text, before white space is collapsed."""
+    sentences, start = [], 0
+    for boundary in _BOUNDARY.finditer(line):
+        before = line[start : boundary.start() + 1]
+        last_word = _LAST_WORD.search(before.split()[-1] if before.split() else "")
+        word = last_word.group(1).lower() if last_word else ""
+        ends_with_stop = line[boundary.start()] == "."
+        if ends_with_stop and (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+            continue
+        sentences.append(line[start : boundary.end()])
+        start = boundary.end()
+    sentences.append(line[start:])
+    return sentences
+
+
 def split_sentences(text: str) -> list[str]:
     """Return the sentences of ``text``, stripped, with white space inside each one collapsed.
 
-    A sentence ends at ``.``, ``!``, ``?`` or ``…`` (plus any closing quote or bracket) that is
-    followed by white space and a capital letter, a digit or an opening quote or ``¿``/``¡``.
-    A full stop after a known abbreviation (``e.g.``, ``Dr.``) or a single letter (an initial)
-    does not end a sentence.
+    Every line break ends a sentence, whether or not the line ends with punctuation. Within a
+    line, a sentence ends at ``.``, ``!``, ``?`` or ``…`` (plus any closing quote or bracket)
+    that is followed by white space and a capital letter, a digit or an opening quote or
+    ``¿``/``¡``; a lower-case word after a full stop continues the sentence. A full stop after
+    a known abbreviation (``e.g.``, ``Dr.``) or a single letter (an initial) does not end one.
     """
     if not isinstance(text, str):
-        raise TypeError(f"split_sentences takes a string, not {type(text).__name__}.")
-    sentences, start = [], 0
-    for boundary in _BOUNDARY.finditer(text):
-        before = text[start : boundary.start() + 1]
-        last_word = _LAST_WORD.search(before.split()[-1] if before.split() else "")
-        word = last_word.group(1).lower() if last_word else ""
-        ends_with_stop = text[boundary.start()] == "."
-        if ends_with_stop and (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
-            continue
-        sentences.append(text[start : boundary.end()])
-        start = boundary.end()
-    sentences.append(text[start:])
+        raise TypeError(f"split_sentences takes a string, not {describe_kind(text)}.")
+    sentences = [sentence for line in text.splitlines() for sentence in _split_line(line)]
     return [" ".join(s.split()) for s in sentences if s.strip()]
 
 
@@ -68,12 +75,14 @@ def rouge_scores(
     """
     from rouge_score import rouge_scorer
 
-    if isinstance(predictions, str) or isinstance(references, str):
-        raise TypeError("Pass lists of texts, one prediction per reference, not single strings.")
+    require_list(predictions, "predictions", "texts, one per reference")
+    require_list(references, "references", "texts, one per prediction")
     check_one_prediction_each(predictions, references, "reference")
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=use_stemmer)
     totals = dict.fromkeys(ROUGE_TYPES, 0.0)
-    for prediction, reference in zip(predictions, references):
+    for index, (prediction, reference) in enumerate(zip(predictions, references)):
+        require_text(prediction, f"predictions[{index}]")
+        require_text(reference, f"references[{index}]")
         # rouge_score takes the reference first.
         scores = scorer.score(one_sentence_per_line(reference), one_sentence_per_line(prediction))
         for name in ROUGE_TYPES:

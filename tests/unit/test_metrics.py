@@ -133,9 +133,20 @@ def test_empty_prediction_scores_zero():
     assert squad_scores(_predictions(""), _references(["Paris"])) == {"exact_match": 0.0, "f1": 0.0}
 
 
-def test_prediction_and_reference_that_both_normalize_to_nothing_match():
-    assert answer_f1("the", "a") == 1.0
-    assert squad_scores(_predictions("The."), _references(["a"])) == {"exact_match": 100.0, "f1": 100.0}
+@pytest.mark.parametrize(("prediction", "answer"), [("the", "a"), ("The.", "a"), ("?!", "..."), ("", "an")])
+def test_answers_that_both_normalize_to_nothing_match_exactly_but_score_f1_zero_as_in_squad_v1_1(prediction, answer):
+    # v1.1's exact_match_score compares the normalized strings ("" == ""), while its f1_score
+    # counts shared words, and with no word at all num_same == 0 gives F1 0.
+    assert answer_f1(prediction, answer) == 0.0
+    assert squad_scores(_predictions(prediction), _references([answer])) == {"exact_match": 100.0, "f1": 0.0}
+
+
+def test_an_answer_that_normalizes_to_nothing_does_not_hide_a_better_one():
+    # Best over the ground truths: EM comes from "the", F1 from "the Seine river" ([seine, river] vs [seine]).
+    scores = squad_scores(_predictions("the Seine"), _references(["the", "the Seine river"]))
+    assert scores["exact_match"] == 0.0 and scores["f1"] == pytest.approx(100 * 2 / 3)
+    scores = squad_scores(_predictions("a"), _references(["the", "Seine"]))
+    assert scores == {"exact_match": 100.0, "f1": 0.0}
 
 
 def test_squad_scores_are_percentages_averaged_over_questions():
@@ -208,3 +219,86 @@ def test_one_prediction_each_check_names_the_unit_in_its_messages():
         check_one_prediction_each(["a", "b", "c"], ["d", "e"], "sentence")
     with pytest.raises(ValueError, match="empty: there are no sentences to score"):
         check_one_prediction_each([], [], "sentence")
+
+
+# --- Bad input gets a message that names the argument ----------------------------------------
+
+
+def test_squad_scores_refuse_answer_text_given_as_a_string_and_show_the_list_form():
+    references = [{"id": "q0", "answers": {"text": "Paris", "answer_start": [0]}}]
+    with pytest.raises(TypeError) as error:
+        squad_scores(_predictions("P"), references)
+    message = str(error.value)
+    assert "references[0]['answers']['text']" in message and "question 'q0'" in message
+    assert "must be a list of answer strings" in message and "{'text': ['Paris']}" in message
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (None, r"references\[0\]\['answers'\] is None"),
+        ({"answer_start": [0]}, r"references\[0\]\['answers'\] is a dict without a 'text' key"),
+        ({"text": None}, r"\['text'\] \(question 'q0'\) is None; it must be a list of answer strings"),
+        ({"text": ["Paris", None]}, r"\['text'\]\[1\] \(question 'q0'\) is None, not a string"),
+    ],
+)
+def test_squad_scores_name_the_reference_whose_answers_are_malformed(answers, message):
+    with pytest.raises(TypeError, match=message):
+        squad_scores(_predictions("Paris"), [{"id": "q0", "answers": answers}])
+
+
+@pytest.mark.parametrize("argument", ["predictions", "references"])
+def test_squad_scores_name_the_argument_that_is_none(argument):
+    arguments = {"predictions": _predictions("Paris"), "references": _references(["Paris"]), argument: None}
+    with pytest.raises(TypeError, match=f"^{argument} is None; pass a list of dicts"):
+        squad_scores(**arguments)
+
+
+def test_squad_scores_name_a_row_or_prediction_text_that_is_none():
+    with pytest.raises(TypeError, match=r"predictions\[0\] is None; each item must be a dict"):
+        squad_scores([None], _references(["Paris"]))
+    with pytest.raises(TypeError, match=r"references\[0\] is None; each item must be a dict"):
+        squad_scores(_predictions("Paris"), [None])
+    with pytest.raises(TypeError, match=r"predictions\[0\]\['prediction_text'\] is None, not a string"):
+        squad_scores([{"id": "q0", "prediction_text": None}], _references(["Paris"]))
+
+
+def test_squad_scores_refuse_a_single_dict_instead_of_a_list():
+    with pytest.raises(TypeError, match="predictions is a dict, but lists are expected"):
+        squad_scores({"id": "q0", "prediction_text": "Paris"}, _references(["Paris"]))
+
+
+@pytest.mark.parametrize("argument", ["references", "predictions"])
+def test_entity_scores_name_the_argument_that_is_none(argument):
+    arguments = {"references": [["O"]], "predictions": [["O"]], argument: None}
+    with pytest.raises(TypeError, match=f"^{argument} is None; pass a list of tag lists"):
+        entity_scores(**arguments)
+
+
+def test_entity_scores_name_the_sentence_that_is_none():
+    with pytest.raises(TypeError, match=r"predictions\[1\] is None; pass a list of tags for every sentence"):
+        entity_scores([["O"], ["O"]], [["O"], None])
+
+
+def test_entity_scores_refuse_label_names_given_as_one_string():
+    with pytest.raises(TypeError, match="label_names is a single string"):
+        entity_scores([["O"]], [["O"]], label_names="O B-PER I-PER")
+
+
+@pytest.mark.parametrize("tag", ["S-PER", "E-PER", "U-PER", "L-PER"])
+def test_iobes_and_bilou_tags_are_rejected_with_the_scheme_the_place_and_the_conversion(tag):
+    references = [["O"], ["O"], ["O"], ["B-PER", "O"]]
+    predictions = [["O"], ["O"], ["O"], [tag, "O"]]
+    with pytest.raises(ValueError) as error:
+        entity_scores(references, predictions)
+    message = str(error.value)
+    assert f"predictions[3][0] (sentence 3, word 0) holds the tag '{tag}'" in message
+    assert "IOB2 scheme" in message and "Convert them to IOB2 first" in message
+    assert "label ids" not in message
+
+
+def test_a_tag_that_is_no_iob_tag_at_all_is_named_without_mentioning_label_ids():
+    message = r"references\[0\]\[1\] \(sentence 0, word 1\) holds the tag 'PER', which is not an IOB tag"
+    with pytest.raises(ValueError, match=message) as error:
+        entity_scores([["O", "PER"]], [["O", "O"]])
+    assert "label ids" not in str(error.value)

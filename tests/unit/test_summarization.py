@@ -47,8 +47,33 @@ def test_dotted_names_numbers_and_lowercase_continuations_stay_whole():
 
 
 def test_white_space_is_collapsed_and_empty_text_has_no_sentences():
-    assert split_sentences("  One\n  line.\n\nTwo   lines.  ") == ["One line.", "Two lines."]
+    assert split_sentences("  One \t short   line.\n\n  Two   lines.  ") == ["One short line.", "Two lines."]
     assert split_sentences("") == [] and split_sentences("   \n") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Great book\nLoved every page", ["Great book", "Loved every page"]),
+        ("great book\nloved every page.", ["great book", "loved every page."]),
+        ("A title\n\nThe body starts here. It goes on.", ["A title", "The body starts here.", "It goes on."]),
+        ("Use it, e.g.\nfor parsing", ["Use it, e.g.", "for parsing"]),
+        ("One\r\nTwo\rThree", ["One", "Two", "Three"]),
+    ],
+)
+def test_every_line_break_ends_a_sentence_with_or_without_punctuation(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_a_lower_case_word_after_a_full_stop_on_the_same_line_continues_the_sentence():
+    # Only a line break ends a sentence before a lower-case word; see split_sentences' docstring.
+    text = "It is short, e.g. one page. and it is good."
+    assert split_sentences(text) == [text]
+
+
+def test_one_sentence_per_line_keeps_the_lines_of_a_text_apart():
+    assert one_sentence_per_line("Great book\nloved it, would buy again") == "Great book\nloved it, would buy again"
+    assert one_sentence_per_line("First line\nSecond. Third.") == "First line\nSecond.\nThird."
 
 
 def test_text_without_end_punctuation_is_one_sentence():
@@ -58,6 +83,11 @@ def test_text_without_end_punctuation_is_one_sentence():
 def test_split_sentences_rejects_a_list():
     with pytest.raises(TypeError, match="string"):
         split_sentences(["One.", "Two."])
+
+
+def test_split_sentences_rejects_none_saying_a_string_is_needed():
+    with pytest.raises(TypeError, match="takes a string, not None"):
+        split_sentences(None)
 
 
 def test_one_sentence_per_line_puts_each_sentence_on_its_line():
@@ -129,3 +159,24 @@ def test_rouge_scores_rejects_single_strings_and_empty_lists():
         rouge_scores("a b", "a b")
     with pytest.raises(ValueError, match="empty"):
         rouge_scores([], [])
+
+
+@pytest.mark.parametrize("argument", ["predictions", "references"])
+def test_rouge_scores_name_the_argument_that_is_none(argument):
+    arguments = {"predictions": ["a b"], "references": ["a b"], argument: None}
+    with pytest.raises(TypeError, match=f"^{argument} is None; pass a list of texts"):
+        rouge_scores(**arguments)
+
+
+def test_rouge_scores_name_the_text_that_is_not_a_string():
+    with pytest.raises(TypeError, match=r"references\[1\] is None, not a string"):
+        rouge_scores(["a", "b"], ["a", None])
+    with pytest.raises(TypeError, match=r"predictions\[0\] is a list, not a string"):
+        rouge_scores([["a"]], ["a"])
+
+
+def test_rouge_lsum_reads_a_line_without_a_full_stop_as_its_own_sentence():
+    # Two lines without stops, in the other order: one sentence each, so ROUGE-Lsum matches both in full.
+    scores = rouge_scores(["loved every page\ngreat book"], ["great book\nloved every page"])
+    assert scores["rougeLsum"] == pytest.approx(100.0)
+    assert scores["rougeL"] < 80
