@@ -27,6 +27,23 @@ NAMES = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 # Enough rows for every split to fill a batch of the full settings, few enough for a CPU.
 MAX_SAMPLES = 64
 EXTRA_PARAMETERS = {"05_causal_language_modeling.ipynb": {"MODEL_SHAPE": {"n_layer": 2, "n_embd": 128, "n_head": 4}}}
+# The modules of the packages only tiny mode needs (pyproject's `tiny` extra): full mode, as
+# installed on Colab, must run without them.
+TINY_ONLY_MODULES = ("django", "sphinx", "faker", "tzdata", "jupyterlab_language_pack_fr_FR")
+# An IPython start-up file for the notebook's kernel: after every cell it writes to
+# $COURSE_TEST_MODULES_FILE the modules that the cells imported (not those the kernel itself had
+# imported before: its debugger, for one, imports Django when it finds it installed).
+RECORD_MODULES = """
+import json, os, sys
+
+_at_start = set(sys.modules)
+
+def _record_modules(result=None):
+    with open(os.environ["COURSE_TEST_MODULES_FILE"], "w") as handle:
+        json.dump(sorted(set(sys.modules) - _at_start), handle)
+
+get_ipython().events.register("post_run_cell", _record_modules)
+"""
 # The settings keys that name a Hub repository, and whether it is a data set or a model.
 HUB_ID_KEYS = {"dataset": "datasets", "dataset_train": "datasets", "dataset_valid": "datasets", "checkpoint": "models", "tokenizer": "models"}
 
@@ -55,7 +72,12 @@ def full_run(hub, tmp_path_factory):
             raise failures[name]
         if name not in runs:
             folder = tmp_path_factory.mktemp(f"full-{name[:2]}")
+            startup = folder / "ipython" / "profile_default" / "startup"
+            startup.mkdir(parents=True)
+            (startup / "record_modules.py").write_text(RECORD_MODULES)
             environment = {
+                "IPYTHONDIR": str(folder / "ipython"),
+                "COURSE_TEST_MODULES_FILE": str(folder / "modules.json"),
                 "COURSE_MODE": "full",
                 "HF_ENDPOINT": hub.endpoint,
                 "HF_HOME": str(folder / "hf-home"),  # an empty Hub cache: every file is downloaded
@@ -77,6 +99,7 @@ def full_run(hub, tmp_path_factory):
                 "results": json.loads(results_file.read_text()),
                 "executed": nbformat.read(folder / "build" / name, as_version=4),
                 "downloaded": hub.repos_downloaded(since=first_request),
+                "modules": set(json.loads((folder / "modules.json").read_text())),
                 "seconds": seconds,
             }
             print(f"{name} in full mode: {seconds:.1f} s")
@@ -108,6 +131,14 @@ def test_full_mode_downloads_every_hub_id_the_notebook_names_from_the_stand_in(f
     expected = {(HUB_ID_KEYS[key], value) for key, value in full_settings(name).items() if key in HUB_ID_KEYS}
     assert expected, "the settings name no Hub id"
     assert expected <= full_run(name)["downloaded"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_mode_imports_no_package_that_only_tiny_mode_needs(full_run, name):
+    modules = full_run(name)["modules"]
+    assert "transformers" in modules  # the record is real
+    imported = sorted(m for m in modules if m.split(".")[0] in TINY_ONLY_MODULES)
+    assert not imported, f"full mode imported {imported}: Colab's install (no `tiny` extra) would fail"
 
 
 @pytest.mark.parametrize("name", NAMES)
