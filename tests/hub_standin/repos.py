@@ -23,7 +23,7 @@ from hub_standin.server import revision_folder
 
 from helpers.tiny.cache import cached_build
 
-FIXTURES_VERSION = "hub-fixtures-v2"
+FIXTURES_VERSION = "hub-fixtures-v3"
 EXPECTED_ROWS = "expected_rows.json"
 PARQUET_BRANCH = "refs/convert/parquet"
 # The real models' position range (BERT, DistilBERT and MarianMT all have 512): notebook 6's full
@@ -44,6 +44,7 @@ DATASETS = (
 MODELS = (
     "google-bert/bert-base-cased",
     "distilbert/distilbert-base-uncased",
+    "distilbert/distilbert-base-cased-distilled-squad",
     "Helsinki-NLP/opus-mt-en-fr",
     "google/mt5-small",
     "huggingface-course/code-search-net-tokenizer",
@@ -286,6 +287,40 @@ def _distilbert(root: Path) -> None:
     (branch / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": True, "model_max_length": HUB_POSITIONS}))
 
 
+def _distilbert_squad(root: Path) -> None:
+    import torch
+    from transformers import AutoConfig, DistilBertConfig, DistilBertForQuestionAnswering
+
+    from helpers import tiny
+
+    # main: config.json, model.safetensors, tokenizer.json, tokenizer_config.json, vocab.txt,
+    # besides weights for other frameworks that PyTorch never reads (its tree page at 9d43c42,
+    # stored copy): a DistilBertForQuestionAnswering with a cased vocabulary and 512 positions.
+    # The tokenizer_config.json written here (casing and length limit) copies bert-base-cased's;
+    # the real file's contents were not read. No tiny model is fine-tuned for question answering,
+    # so the weights are a small seeded random DistilBERT on the tiny cased BERT's vocabulary:
+    # its answers mean nothing, and only the download and the post-processing path are exercised.
+    source = Path(tiny.bert_checkpoint())
+    branch = _branch(root, "models", "distilbert/distilbert-base-cased-distilled-squad")
+    bert = AutoConfig.from_pretrained(source)
+    config = DistilBertConfig(
+        vocab_size=bert.vocab_size,
+        pad_token_id=bert.pad_token_id,
+        max_position_embeddings=HUB_POSITIONS,
+        dim=32,
+        n_layers=2,
+        n_heads=2,
+        hidden_dim=64,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = DistilBertForQuestionAnswering(config)
+    model.save_pretrained(branch)
+    _copy(source, branch, ["tokenizer.json"])
+    (branch / "vocab.txt").write_text(_vocab_txt(source / "tokenizer.json"))
+    (branch / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": False, "model_max_length": HUB_POSITIONS}))
+
+
 def _opus_mt(root: Path) -> None:
     from transformers import MarianMTModel
 
@@ -346,7 +381,7 @@ def _code_tokenizer(root: Path) -> None:
 # Each data-set builder returns {repository: {configuration: {split: rows}}}; checkpoints return None.
 BUILDERS: tuple[Callable[[Path], dict | None], ...] = (
     _conll2003, _imdb, _kde4, _amazon_reviews, _codeparrot, _squad,
-    _bert, _distilbert, _opus_mt, _mt5, _code_tokenizer,
+    _bert, _distilbert, _distilbert_squad, _opus_mt, _mt5, _code_tokenizer,
 )  # fmt: skip
 
 

@@ -45,7 +45,14 @@ def _record_modules(result=None):
 get_ipython().events.register("post_run_cell", _record_modules)
 """
 # The settings keys that name a Hub repository, and whether it is a data set or a model.
-HUB_ID_KEYS = {"dataset": "datasets", "dataset_train": "datasets", "dataset_valid": "datasets", "checkpoint": "models", "tokenizer": "models"}
+HUB_ID_KEYS = {
+    "dataset": "datasets",
+    "dataset_train": "datasets",
+    "dataset_valid": "datasets",
+    "checkpoint": "models",
+    "tokenizer": "models",
+    "sanity_checkpoint": "models",
+}
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +191,15 @@ def test_full_mode_summarization_keeps_the_english_and_spanish_reviews_only(full
 def test_full_mode_question_answering_contexts_need_several_windows(full_run):
     # The stand-in's contexts are long enough for 384-token windows, as SQuAD's longest are.
     assert full_run("06_question_answering.ipynb")["results"]["multi_window_fraction"] > 0.5
+
+
+def test_full_mode_question_answering_scores_the_already_fine_tuned_checkpoint_on_up_to_100_questions(full_run):
+    results = full_run("06_question_answering.ipynb")["results"]
+    check = results["sanity_check"]
+    # The stand-in's checkpoint has random weights: only the scores' range can be checked.
+    assert check["checkpoint"] == full_settings("06_question_answering.ipynb")["sanity_checkpoint"]
+    assert check["questions"] == min(100, results["validation_questions"])
+    assert 0 <= check["exact_match"] <= 100 and 0 <= check["f1"] <= 100, check
 
 
 def test_full_mode_causal_lm_loop_steps_its_scheduler_once_per_optimizer_step(full_run):

@@ -47,6 +47,7 @@ FULL_MODE_IDS = {
     "06_question_answering.ipynb": {
         "dataset": "rajpurkar/squad",
         "checkpoint": "google-bert/bert-base-cased",
+        "sanity_checkpoint": "distilbert/distilbert-base-cased-distilled-squad",
     },
 }
 
