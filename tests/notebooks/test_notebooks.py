@@ -145,6 +145,13 @@ def test_translation_loop_runs_on_two_processes_and_improves_the_model(notebook_
     assert loop["bleu_after"] > loop["bleu_before"], loop
 
 
+def test_translation_loop_scores_bleu_after_every_epoch(notebook_results):
+    loop = notebook_results("03_translation.ipynb")["accelerate"]
+    # One score per epoch (three in tiny mode, as in the course); the last one is the final score.
+    assert len(loop["bleu_per_epoch"]) == 3, loop
+    assert loop["bleu_per_epoch"][-1] == loop["bleu_after"], loop
+
+
 def test_translation_writes_a_loss_curve(notebook_results):
     notebook_results("03_translation.ipynb")
     png = output_dir("translation") / "loss_curve.png"

@@ -137,6 +137,42 @@ def test_token_classification_settings_make_valid_training_arguments(mode, tmp_p
         assert cfg["loop_batch_size"] == 8 and cfg["loop_epochs"] == 3
 
 
+def test_translation_full_settings_are_the_courses():
+    full = settings_of(ROOT / "notebooks" / "03_translation.ipynb")["full"]
+    # The Seq2SeqTrainer run.
+    assert (full["learning_rate"], full["num_train_epochs"], full["weight_decay"]) == (2e-5, 3, 0.01)
+    assert (full["batch_size"], full["eval_batch_size"], full["save_total_limit"]) == (32, 64, 3)
+    assert (full["max_length"], full["warmup"], full["label_smoothing"]) == (128, 0.0, 0.0)
+    # The custom loop: batches of 8 and AdamW without weight decay (transformers' old default).
+    assert (full["loop_batch_size"], full["loop_epochs"], full["loop_weight_decay"]) == (8, 3, 0.0)
+
+
+@pytest.mark.parametrize("mode", ["full", "tiny"])
+def test_translation_settings_make_valid_training_arguments(mode, tmp_path):
+    from transformers import Seq2SeqTrainingArguments
+
+    cfg = settings_of(ROOT / "notebooks" / "03_translation.ipynb")[mode]
+    args = Seq2SeqTrainingArguments(
+        output_dir=str(tmp_path),
+        eval_strategy="no",
+        save_strategy="epoch",
+        save_total_limit=cfg["save_total_limit"],
+        learning_rate=cfg["learning_rate"],
+        num_train_epochs=cfg["num_train_epochs"],
+        warmup_steps=cfg["warmup"],
+        label_smoothing_factor=cfg["label_smoothing"],
+        weight_decay=cfg["weight_decay"],
+        per_device_train_batch_size=cfg["batch_size"],
+        per_device_eval_batch_size=cfg["eval_batch_size"],
+        predict_with_generate=True,
+        generation_max_length=cfg["max_new_tokens"],
+        generation_num_beams=cfg["num_beams"],
+        hub_model_id=cfg["hub_model_id"],
+        use_cpu=True,
+    )
+    assert (args.save_total_limit, args.generation_num_beams) == (cfg["save_total_limit"], cfg["num_beams"])
+
+
 def test_causal_language_modeling_full_settings_are_the_courses():
     cfg = settings_of(ROOT / "notebooks" / "05_causal_language_modeling.ipynb")["full"]
     assert (cfg["context_length"], cfg["n_embd"], cfg["n_layer"], cfg["n_head"]) == (128, 768, 12, 12)
@@ -176,6 +212,7 @@ def test_masked_language_modeling_full_settings_are_the_courses():
     assert (full["chunk_size"], full["mlm_probability"], full["wwm_probability"]) == (128, 0.15, 0.2)
     assert (full["train_size"], full["test_size"], full["batch_size"]) == (10_000, 1_000, 64)
     assert (full["learning_rate"], full["weight_decay"]) == (2e-5, 0.01)
+    assert full["loop_learning_rate"] == 5e-5  # the course's Accelerate loop
 
 
 def test_question_answering_full_settings_are_the_courses():
@@ -205,3 +242,10 @@ def test_question_answering_settings_make_valid_training_arguments(mode, tmp_pat
     assert args.get_warmup_steps(100) == (10 if mode == "tiny" else 0)
     # Consecutive windows must move forward: the stride is shorter than the window.
     assert 0 < cfg["stride"] < cfg["max_length"] // 2
+
+
+def test_summarization_full_settings_are_the_courses():
+    full = settings_of(ROOT / "notebooks" / "04_summarization.ipynb")["full"]
+    assert (full["max_input_length"], full["max_target_length"], full["lead_sentences"]) == (512, 30, 3)
+    assert (full["learning_rate"], full["batch_size"], full["num_train_epochs"]) == (5.6e-5, 8, 8)
+    assert (full["loop_learning_rate"], full["loop_batch_size"], full["loop_epochs"]) == (2e-5, 8, 10)
