@@ -251,9 +251,12 @@ def _widen_positions(model_class, source: str, target: Path, attribute: str, **s
     wide.save_pretrained(target, **save_options)
 
 
-def _vocab_txt(tokenizer_json: Path) -> str:
-    vocab = json.loads(tokenizer_json.read_text())["model"]["vocab"]
-    return "".join(token + "\n" for token, _ in sorted(vocab.items(), key=lambda item: item[1]))
+def _wordpiece_files(source: Path, branch: Path, lower_case: bool) -> None:
+    """Write a BERT-style repository's tokenizer files (tokenizer.json, vocab.txt, a two-key tokenizer_config.json) from ``source``."""
+    _copy(source, branch, ["tokenizer.json"])
+    vocab = json.loads((source / "tokenizer.json").read_text())["model"]["vocab"]
+    (branch / "vocab.txt").write_text("".join(token + "\n" for token, _ in sorted(vocab.items(), key=lambda item: item[1])))
+    (branch / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": lower_case, "model_max_length": HUB_POSITIONS}))
 
 
 def _bert(root: Path) -> None:
@@ -267,9 +270,7 @@ def _bert(root: Path) -> None:
     source = Path(tiny.bert_checkpoint())
     branch = _branch(root, "models", "google-bert/bert-base-cased")
     _widen_positions(BertForMaskedLM, str(source), branch, "bert.embeddings.position_embeddings")
-    _copy(source, branch, ["tokenizer.json"])
-    (branch / "vocab.txt").write_text(_vocab_txt(source / "tokenizer.json"))
-    (branch / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": False, "model_max_length": HUB_POSITIONS}))
+    _wordpiece_files(source, branch, lower_case=False)
 
 
 def _distilbert(root: Path) -> None:
@@ -282,9 +283,7 @@ def _distilbert(root: Path) -> None:
     source = Path(tiny.distilbert_checkpoint())
     branch = _branch(root, "models", "distilbert/distilbert-base-uncased")
     _widen_positions(DistilBertForMaskedLM, str(source), branch, "distilbert.embeddings.position_embeddings")
-    _copy(source, branch, ["tokenizer.json"])
-    (branch / "vocab.txt").write_text(_vocab_txt(source / "tokenizer.json"))
-    (branch / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": True, "model_max_length": HUB_POSITIONS}))
+    _wordpiece_files(source, branch, lower_case=True)
 
 
 def _distilbert_squad(root: Path) -> None:
@@ -316,9 +315,7 @@ def _distilbert_squad(root: Path) -> None:
         torch.manual_seed(0)
         model = DistilBertForQuestionAnswering(config)
     model.save_pretrained(branch)
-    _copy(source, branch, ["tokenizer.json"])
-    (branch / "vocab.txt").write_text(_vocab_txt(source / "tokenizer.json"))
-    (branch / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": False, "model_max_length": HUB_POSITIONS}))
+    _wordpiece_files(source, branch, lower_case=False)
 
 
 def _opus_mt(root: Path) -> None:
