@@ -71,7 +71,8 @@ def summary_line(task: str, seconds: float, since: float) -> str:
     for section, metric in HEADLINE.get(task, []):
         value = results.get(section, {}).get(metric)
         cells.append(f"{section} {metric} {value:.3f}" if value is not None else f"{section} {metric} -")
-    return f"{task:<28} {'  '.join(cells):<48} {seconds:6.1f} s"
+    # The wall time comes before the metrics, whose text varies in length, so the columns line up.
+    return f"{task:<28} {seconds:6.1f} s   {'  '.join(cells)}"
 
 
 def main(argv: list[str]) -> int:
@@ -88,7 +89,7 @@ def main(argv: list[str]) -> int:
             seconds = time.perf_counter() - start
             failed.append(f"{notebook.name}: {type(error).__name__}: {str(error).splitlines()[-1] if str(error) else ''}")
         rows.append(summary_line(task_of(notebook), seconds, started_at))
-    print(f"\n{'task':<28} {'final metrics (tiny mode)':<48} {'wall':>8}")
+    print(f"\n{'task':<28} {'wall':>8}   final metrics (tiny mode)")
     print("\n".join(rows))
     print(f"\nexecuted notebooks are in {build_dir}/")
     for line in failed:

@@ -20,6 +20,20 @@ def test_summary_line_shows_fresh_metrics_and_time(tmp_outputs):
     assert "trainer f1 0.912" in line and "accelerate f1 0.880" in line and "61.2 s" in line
 
 
+def test_summary_lines_keep_the_wall_time_in_one_column_whatever_the_metric_names(tmp_outputs):
+    started = time.time() - 1
+    for task, results in (
+        ("summarization", {"trainer": {"rougeL": 12.5}, "baseline": {"rougeL": 20.25}, "accelerate": {"rougeL": 9.0}}),
+        ("question_answering", {"trainer": {"f1": 60.0}, "accelerate": {"f1": 55.0}}),
+    ):
+        folder = tmp_outputs / task
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps(results))
+    long_row = runner.summary_line("summarization", 99.5, since=started)
+    short_row = runner.summary_line("question_answering", 7.25, since=started)
+    assert long_row.index("99.5 s") + len("99.5") == short_row.index("7.2 s") + len("7.2")
+
+
 def test_summary_line_ignores_results_from_an_earlier_run(tmp_outputs):
     folder = tmp_outputs / "token_classification"
     folder.mkdir(parents=True)
