@@ -41,17 +41,28 @@ def execute(notebook: Path, build_dir: Path, timeout: int = 900, parameters: Map
 
     ``parameters`` (name to value) override the notebook's parameters cell, like papermill's ``-p``.
     """
+    import shutil
+    import tempfile
+
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
     if parameters:
         inject_parameters(nb, parameters)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
+    # The kernel talks to us over local sockets in a private folder rather than TCP ports, so it
+    # does not warn about unencrypted TCP on every run.
+    sockets = tempfile.mkdtemp(prefix="course-kernel-")
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "ipc"))
+    client = NotebookClient(nb, km=kernel, timeout=timeout, resources={"metadata": {"path": str(notebook.parent)}})
     try:
         client.execute()
     finally:
+        if kernel.has_kernel:
+            kernel.shutdown_kernel()
+        shutil.rmtree(sockets, ignore_errors=True)
         build_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, build_dir / notebook.name)
     return time.perf_counter() - start
