@@ -31,25 +31,6 @@ PARQUET_BRANCH = "refs/convert/parquet"
 HUB_POSITIONS = 512
 GITATTRIBUTES = "*.parquet filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.jsonl filter=lfs diff=lfs merge=lfs -text\n"
 
-# The Hub ids, by kind: what full mode loads (SYLLABUS.md), and what the notebooks' settings name.
-DATASETS = (
-    "eriktks/conll2003",
-    "stanfordnlp/imdb",
-    "Helsinki-NLP/kde4",
-    "neonwatty/amazon_reviews_multi",
-    "huggingface-course/codeparrot-ds-train",
-    "huggingface-course/codeparrot-ds-valid",
-    "rajpurkar/squad",
-)
-MODELS = (
-    "google-bert/bert-base-cased",
-    "distilbert/distilbert-base-uncased",
-    "distilbert/distilbert-base-cased-distilled-squad",
-    "Helsinki-NLP/opus-mt-en-fr",
-    "google/mt5-small",
-    "huggingface-course/code-search-net-tokenizer",
-)
-
 # Helsinki-NLP/kde4's Parquet branch holds one folder per language pair of its loading script,
 # each with only a train split (the blame of that branch's .gitattributes, stored copy; the pairs
 # are kde4.py's _LANGUAGE_PAIRS in huggingface/datasets).
