@@ -85,9 +85,9 @@ def wordpiece_tokenizer(
 def torch_threads(count: int = 1) -> Iterator[None]:
     """Run the block on ``count`` PyTorch threads, then restore the previous count.
 
-    Build-time pretraining uses it. A fixed count gives the same numbers on every machine,
-    whatever its number of cores. One thread suits a small machine that is shared, where two
-    threads spend most of their time waiting for each other; the longest pretraining uses two.
+    Build-time pretraining uses it, always with one thread: a fixed count gives the same
+    numbers on machines with any number of cores, and one thread keeps its speed on a machine
+    whose other cores are busy, where more threads than free cores wait for each other.
     """
     if count < 1:
         raise ValueError(f"The thread count must be at least 1, not {count}.")
@@ -113,6 +113,20 @@ PRETRAINING_RECORD = "pretraining.json"
 # The size of the sinusoidal start of a pretrained tiny BERT's position embeddings (its token
 # embeddings start with a standard deviation of 0.02).
 POSITION_INIT_SCALE = 0.05
+
+
+def pretraining_record(losses: Sequence[float], seconds: float, threads: int) -> dict:
+    """Return what ``PRETRAINING_RECORD`` holds: steps, seconds, threads and the mean loss of the first and last steps."""
+    if not losses:
+        raise ValueError("A pretraining record needs the loss of at least one step.")
+    window = max(1, min(50, len(losses) // 10))  # losses are averaged over a few steps
+    return {
+        "steps": len(losses),
+        "seconds": round(seconds, 1),
+        "threads": threads,
+        "first_loss": round(sum(losses[:window]) / window, 3),
+        "last_loss": round(sum(losses[-window:]) / window, 3),
+    }
 
 
 def sinusoidal_positions(num_positions: int, dim: int) -> torch.Tensor:
@@ -146,12 +160,14 @@ def build_bert(
     mlm_probability: float = 0.15,
     shifted_positions: bool = False,
     pretrain_threads: int = 1,
+    tokenizer_texts: Sequence[str] = (),
     seed: int = 0,
 ) -> Path:
     """Write a small BERT (with its MLM head), pretrained for ``pretrain_steps`` steps on ``texts``, and its tokenizer to ``folder``.
 
-    The cased or uncased WordPiece tokenizer is trained on ``texts``, with a token for every
-    character of ``alphabet``. The feed-forward layers are ``intermediate_size`` wide (default:
+    The cased or uncased WordPiece tokenizer is trained on ``texts`` and ``tokenizer_texts``
+    (text that the tokenizer learns words from but the model does not pretrain on), with a token
+    for every character of ``alphabet``. The feed-forward layers are ``intermediate_size`` wide (default:
     four times ``hidden_size``, as in BERT). With ``pretrain_steps=0`` the model keeps its random
     initial weights. Before a pretraining, the learned position embeddings start as a small sinusoidal
     table rather than noise, so that the model can tell positions apart from the first step; a
@@ -160,7 +176,7 @@ def build_bert(
     seconds and its loss at the start and the end go to ``pretraining.json`` in ``folder``.
     """
     tokenizer = wordpiece_tokenizer(
-        texts, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length, alphabet=alphabet
+        [*texts, *tokenizer_texts], vocab_size=vocab_size, lowercase=lowercase, max_length=max_length, alphabet=alphabet
     )
     config = BertConfig(
         vocab_size=len(tokenizer),
@@ -195,14 +211,7 @@ def build_bert(
                 shifted_positions=shifted_positions,
                 seed=seed,
             )
-        window = max(1, min(50, pretrain_steps // 10))  # losses are averaged over a few steps
-        record = {
-            "steps": pretrain_steps,
-            "seconds": round(time.perf_counter() - started, 1),
-            "threads": pretrain_threads,
-            "first_loss": round(sum(losses[:window]) / window, 3),
-            "last_loss": round(sum(losses[-window:]) / window, 3),
-        }
+        record = pretraining_record(losses, time.perf_counter() - started, pretrain_threads)
     folder = save_checkpoint(model, tokenizer, folder)
     if record:
         (folder / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")

@@ -248,3 +248,25 @@ def build_ner_dataset(seed: int = 0, sizes: dict[str, int] | None = None) -> Dat
         splits[split] = Dataset.from_list(list(_examples(n, choices, rng)), features=CONLL_FEATURES)
     return DatasetDict(splits)
 
+
+
+def everyday_sentences(seed: int, n: int, words_per_sentence: int = 10) -> list[str]:
+    """Return ``n`` seeded strings of everyday English words, drawn at random.
+
+    The words are Faker's ``en_US`` list of about 1,000 common words and the words of the
+    templates above (news words such as "said" and "spokesman"). The strings make no sense
+    ("Peace economy said travel ... ."), but the tiny BERT's tokenizer learns from them as well as
+    from biographies, so that everyday words are single tokens, as they are in BERT's vocabulary.
+    """
+    from faker.providers.lorem.en_US import Provider
+
+    if n < 1:
+        raise ValueError(f"Ask for at least one sentence, not {n}.")
+    template_words = {word for template in TEMPLATES for word in tokenize(_SLOT.sub(" ", template)) if word.isalpha()}
+    words = sorted(set(Provider.word_list) | template_words)
+    rng = random.Random(f"everyday-{seed}")
+    sentences = []
+    for _ in range(n):
+        chosen = rng.choices(words, k=words_per_sentence)
+        sentences.append(" ".join([chosen[0].capitalize(), *chosen[1:]]) + " .")
+    return sentences

@@ -1,28 +1,24 @@
-"""(body, summary line) pairs from docstrings, shaped like the Multilingual Amazon Reviews Corpus.
+"""Made-up product reviews in English and Spanish, shaped like the Multilingual Amazon Reviews Corpus.
 
-A well-written docstring opens with a one-line summary, a blank line, then prose that explains
-more. That prose is our "review body" and the summary line its "review title": the model
-learns to write the one line from the paragraphs. The prose stops where the structured part of
-a docstring begins (Parameters / Args / Returns / Examples sections, field lists, doctests),
-since those are lists, not text to summarize.
+Each review is put together from small word pools: a product of a category (a thriller, a
+cookbook, a kettle), two or three aspects of it (the plot, the ending, the price), each praised
+or criticised in a sentence, an opening sentence that sets the scene and a closing verdict. The
+title sums the review up the way people title theirs: the overall verdict on the product
+("A wonderful thriller"), more often for a one-sided review, or the two aspects that the review
+opens with ("Great plot but weak ending"), more often for a mixed one. So a title can be
+learned from its body but not copied from any one sentence of it, and one body has more than
+one fitting title.
 
-Sources are read without importing anything (``ast``), in sorted order. The category of a row
-is where it came from: ``python_stdlib`` or the name of an installed package.
+Everything is drawn from one seeded ``random.Random`` per split, so a seed always gives the same
+rows, on any machine.
 """
 
 from __future__ import annotations
 
-import ast
 import random
-import re
-import sysconfig
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 from datasets import Dataset, DatasetDict, Features, Value
-
-from helpers.summarization import split_sentences
-from helpers.tiny.prose import SKIPPED_STDLIB, package_folder, python_sources, split_of
 
 # The columns and features of the Amazon reviews corpus (and of its Hub mirrors).
 REVIEW_FEATURES = Features(
@@ -38,167 +34,239 @@ REVIEW_FEATURES = Features(
     }
 )
 REVIEW_SPLITS = ("train", "validation", "test")
-STDLIB_CATEGORY = "python_stdlib"
-# Installed packages whose docstrings are read, besides the standard library.
-REVIEW_PACKAGES = ("transformers", "datasets", "huggingface_hub", "accelerate")
+REVIEW_LANGUAGES = ("en", "es")
+# How often each category occurs. The course keeps the first two; the others give its filter
+# something to drop, as in the real corpus, where books are the largest category.
+CATEGORY_WEIGHTS = {
+    "book": 0.35, "digital_ebook_purchase": 0.25, "kitchen": 0.1, "wireless": 0.1, "toy": 0.1, "home": 0.1,
+}  # fmt: skip
 
-_SECTION = re.compile(
-    r"^(args?|arguments|parameters|params|other parameters|keyword arguments|kwargs|returns?|"
-    r"return type|yields?|raises|exceptions|examples?|example usage|usage|notes?|see also|"
-    r"attributes|references|warnings?|todo|methods)\s*:?\s*$",
-    re.I,
+
+@dataclass(frozen=True)
+class Word:
+    """A noun in both languages, with its Spanish gender ("m" or "f")."""
+
+    en: str
+    es: str
+    gender: str
+
+
+@dataclass(frozen=True)
+class Adjective:
+    """An adjective in English and in its two Spanish forms (masculine, feminine)."""
+
+    en: str
+    es_m: str
+    es_f: str
+
+    def es(self, gender: str) -> str:
+        return self.es_m if gender == "m" else self.es_f
+
+
+def _adjectives(rows: str) -> tuple[Adjective, ...]:
+    return tuple(Adjective(*row.split("/")) for row in rows.split())
+
+
+def _words(rows: str) -> tuple[Word, ...]:
+    return tuple(Word(*row.split("/")) for row in rows.split())
+
+
+BOOK_PRODUCTS = _words(
+    "novel/novela/f thriller/thriller/m biography/biografía/f mystery/misterio/m memoir/autobiografía/f "
+    "comic/cómic/m saga/saga/f"
 )
-_UNDERLINE = re.compile(r"^\s*[-=~^]{3,}\s*$")
-_STRUCTURED = re.compile(r"^\s*(>>>|\.\. |:[\w ]+:)")  # doctests, directives, field lists
-_LIST_OR_TABLE = re.compile(r"^\s*([-*+] |\d+[.)] |```|\||\+[-=])")
-_WORD = re.compile(r"^[A-Za-z]")
+BOOK_ASPECTS = _words("plot/trama/f ending/final/m writing/prosa/f cast/reparto/m pace/ritmo/m cover/portada/f")
+EBOOK_ASPECTS = _words("plot/trama/f ending/final/m writing/prosa/f formatting/formato/m pace/ritmo/m price/precio/m")
+GOODS = {
+    "kitchen": _words("kettle/hervidor/m blender/batidora/f toaster/tostadora/f pan/sartén/f"),
+    "wireless": _words("speaker/altavoz/m charger/cargador/m mouse/ratón/m headset/auricular/m"),
+    "toy": _words("puzzle/puzle/m doll/muñeca/f kite/cometa/f robot/robot/m"),
+    "home": _words("lamp/lámpara/f rug/alfombra/f clock/reloj/m shelf/estantería/f"),
+}
+GOODS_ASPECTS = _words("quality/calidad/f price/precio/m design/diseño/m size/tamaño/m delivery/entrega/f finish/acabado/m")
+
+# Adjectives for one aspect, by polarity, and the aspects that take their own.
+GOOD = _adjectives(
+    "great/genial/genial lovely/precioso/preciosa excellent/excelente/excelente superb/estupendo/estupenda "
+    "solid/sólido/sólida"
+)
+BAD = _adjectives("weak/flojo/floja dull/aburrido/aburrida poor/pobre/pobre clumsy/torpe/torpe bland/soso/sosa")
+ASPECT_ADJECTIVES = {
+    "price": (_adjectives("fair/justo/justa reasonable/razonable/razonable"), _adjectives("steep/excesivo/excesiva high/alto/alta")),
+    "delivery": (_adjectives("fast/rápido/rápida quick/veloz/veloz"), _adjectives("slow/lento/lenta late/tardío/tardía")),
+}
+# Adjectives for the whole product, by the review's overall verdict.
+VERDICT = {
+    "good": _adjectives("wonderful/maravilloso/maravillosa brilliant/brillante/brillante great/gran/gran"),
+    "mixed": _adjectives("decent/correcto/correcta passable/aceptable/aceptable mixed/irregular/irregular"),
+    "bad": _adjectives("disappointing/decepcionante/decepcionante poor/mal/mala dreadful/horrible/horrible"),
+}
+STARS = {"good": (4, 5), "mixed": (3,), "bad": (1, 2)}
+
+# Sentence templates. {product} / {aspect} are nouns; {adj} an adjective; {the} the Spanish article.
+OPENERS = {
+    "en": (
+        "I bought this {product} for my {relative}.",
+        "I picked up this {product} after reading several reviews.",
+        "This {product} was a present from a friend.",
+        "I ordered this {product} last month.",
+        "I had been looking for a {product} like this for a while.",
+    ),
+    "es": (
+        "Compré {this} {product} para mi {relative}.",
+        "Elegí {this} {product} después de leer varias opiniones.",
+        "{This} {product} fue un regalo de una amiga.",
+        "Pedí {this} {product} el mes pasado.",
+        "Llevaba tiempo buscando {a} {product} así.",
+    ),
+}
+RELATIVES = {"en": ("sister", "father", "son", "aunt", "neighbour"), "es": ("hermana", "padre", "hijo", "tía", "vecina")}
+ASPECT_SENTENCES = {
+    "en": (
+        "The {aspect} is {adj}.",
+        "I found the {aspect} {adj}.",
+        "To be honest, the {aspect} is {adj}.",
+        "The {aspect} felt {adj} to me.",
+    ),
+    "es": (
+        "{The} {aspect} es {adj}.",
+        "{The} {aspect} me pareció {adj}.",
+        "Sinceramente, {the} {aspect} es {adj}.",
+        "{The} {aspect} resulta {adj}.",
+    ),
+}
+CLOSERS = {
+    "good": {"en": ("I would recommend it to anyone.", "I will buy from this seller again."),
+             "es": ("Lo recomiendo a todo el mundo.", "Volveré a comprar a este vendedor.")},
+    "mixed": {"en": ("It is fine, but nothing more.", "Some will like it more than I did."),
+              "es": ("Está bien, pero nada más.", "A otros les gustará más que a mí.")},
+    "bad": {"en": ("I would not buy it again.", "It was a waste of money."),
+            "es": ("No lo volvería a comprar.", "Fue un dinero tirado.")},
+}  # fmt: skip
 
 
-def _paragraphs(lines: list[str]) -> list[list[str]]:
-    paragraphs, current = [], []
-    for line in lines:
-        if line.strip():
-            current.append(line)
-        elif current:
-            paragraphs.append(current)
-            current = []
-    if current:
-        paragraphs.append(current)
-    return paragraphs
+def _articles(word: Word) -> dict[str, str]:
+    """Return the Spanish articles and demonstratives that agree with ``word``."""
+    if word.gender == "m":
+        return {"the": "el", "a": "un", "this": "este"}
+    return {"the": "la", "a": "una", "this": "esta"}
 
 
-def split_docstring(docstring: str) -> tuple[str, str]:
-    """Return (summary line, prose body) of a cleaned docstring; either is "" when there is none.
+def _capitalised(text: str) -> str:
+    return text[0].upper() + text[1:]
 
-    The summary is the first paragraph when it is a single line. The body is the prose that
-    follows, each paragraph joined onto one line and the paragraphs joined by spaces. It stops
-    at the first section heading (``Parameters``, ``Args:``, ``Returns``, ``Examples``, ...), field
-    list (``:param x:``), doctest (``>>>``) or directive (``.. note::``); indented blocks and
-    bullet lists before that point are skipped.
+
+def _verdict_title(language: str, verdict: str, product: Word, rng: random.Random) -> str:
+    """Return a title giving the overall verdict on the product ("A wonderful thriller")."""
+    adjective = rng.choice(VERDICT[verdict])
+    if language == "en":
+        return f"A {adjective.en} {product.en}"
+    article = _capitalised(_articles(product)["a"])
+    # "gran" and "mal" go before the noun in Spanish; the other adjectives after it.
+    if adjective.es_m in ("gran", "mal"):
+        return f"{article} {adjective.es(product.gender)} {product.es}"
+    return f"{article} {product.es} {adjective.es(product.gender)}"
+
+
+def _aspects_title(language: str, opinions: list[tuple[Word, Adjective, bool]]) -> str:
+    """Return a title naming the review's first two aspects with their adjectives ("Clever plot, weak ending")."""
+    parts = []
+    for aspect, adjective, _ in opinions[:2]:
+        if language == "en":
+            parts.append(f"{adjective.en} {aspect.en}")
+        else:
+            parts.append(f"{aspect.es} {adjective.es(aspect.gender)}")
+    good_then_bad = opinions[0][2] != opinions[1][2]
+    joiner = {"en": " but " if good_then_bad else ", ", "es": " pero " if good_then_bad else ", "}[language]
+    return _capitalised(joiner.join(parts))
+
+
+def make_review(language: str, category: str, rng: random.Random) -> dict:
+    """Return one made-up review: ``review_body``, ``review_title`` and ``stars``, drawn with ``rng``."""
+    if language not in REVIEW_LANGUAGES:
+        raise ValueError(f"language must be one of {REVIEW_LANGUAGES}, not {language!r}.")
+    if category not in CATEGORY_WEIGHTS:
+        raise ValueError(f"category must be one of {sorted(CATEGORY_WEIGHTS)}, not {category!r}.")
+    if category in ("book", "digital_ebook_purchase"):
+        product = rng.choice(BOOK_PRODUCTS)
+        aspects = BOOK_ASPECTS if category == "book" else EBOOK_ASPECTS
+    else:
+        product = rng.choice(GOODS[category])
+        aspects = GOODS_ASPECTS
+    chosen = rng.sample(aspects, rng.choice((2, 3)))
+    # Mostly one-sided reviews, as real ones are, and some mixed ones.
+    leaning = rng.random()
+    opinions = []
+    for aspect in chosen:
+        good = rng.random() < (0.85 if leaning < 0.45 else 0.15 if leaning < 0.8 else 0.5)
+        good_words, bad_words = ASPECT_ADJECTIVES.get(aspect.en, (GOOD, BAD))
+        opinions.append((aspect, rng.choice(good_words if good else bad_words), good))
+    share_good = sum(good for *_, good in opinions) / len(opinions)
+    verdict = "good" if share_good == 1 else "bad" if share_good == 0 else "mixed"
+
+    names = {"product": product.en if language == "en" else product.es, **_articles(product)}
+    names["This"] = _capitalised(names["this"])
+    names["relative"] = rng.choice(RELATIVES[language])
+    sentences = [rng.choice(OPENERS[language]).format(**names)]
+    for aspect, adjective, _ in opinions:
+        words = {"aspect": aspect.en if language == "en" else aspect.es}
+        words["adj"] = adjective.en if language == "en" else adjective.es(aspect.gender)
+        words["the"] = _articles(aspect)["the"]
+        words["The"] = _capitalised(words["the"])
+        sentences.append(rng.choice(ASPECT_SENTENCES[language]).format(**words))
+    sentences.append(rng.choice(CLOSERS[verdict][language]))
+    # One-sided reviews mostly get a verdict title, mixed ones mostly name their two aspects.
+    if rng.random() < (0.2 if verdict == "mixed" else 0.8):
+        title = _verdict_title(language, verdict, product, rng)
+    else:
+        title = _aspects_title(language, opinions)
+    return {"review_body": " ".join(sentences), "review_title": title, "stars": rng.choice(STARS[verdict])}
+
+
+def build_reviews_dataset(seed: int, sizes: dict[str, int]) -> DatasetDict:
+    """Return an Amazon-reviews-shaped ``DatasetDict`` (train / validation / test) of made-up reviews.
+
+    Each split holds ``sizes[split]`` reviews, English and Spanish mixed in about equal numbers,
+    their categories drawn with ``CATEGORY_WEIGHTS``. Ids follow the corpus's pattern
+    (``en_0000123``, ``product_en_...``, ``reviewer_en_...``).
     """
-    if not isinstance(docstring, str):
-        raise TypeError(f"split_docstring takes a string, not {type(docstring).__name__}.")
-    paragraphs = _paragraphs(docstring.expandtabs().splitlines())
-    if not paragraphs:
-        return "", ""
-    first = paragraphs[0]
-    summary = first[0].strip() if len(first) == 1 else ""
-    body = []
-    for paragraph in paragraphs[1:]:
-        head = paragraph[0].strip()
-        if _SECTION.match(head) or (len(paragraph) > 1 and _UNDERLINE.match(paragraph[1])):
-            break
-        if _STRUCTURED.match(paragraph[0]):
-            break
-        if any(_SECTION.match(line.strip()) for line in paragraph[1:]):
-            # "Some prose.\nArgs:\n    x: ..." with no blank line: keep the prose before the heading.
-            cut = next(i for i, line in enumerate(paragraph) if _SECTION.match(line.strip()))
-            body.append(" ".join(line.strip() for line in paragraph[:cut]))
-            break
-        if paragraph[0][:1].isspace() or _LIST_OR_TABLE.match(paragraph[0]) or not _WORD.match(head):
-            continue  # code, a list or a table: not prose
-        body.append(" ".join(line.strip() for line in paragraph))
-    return summary, " ".join(part for part in body if part)
-
-
-def is_good_pair(summary: str, body: str, *, min_title_words: int = 3, min_sentences: int = 2) -> bool:
-    """Return True when ``summary`` has enough words and ``body`` enough sentences to train on."""
-    return len(summary.split()) >= min_title_words and len(split_sentences(body)) >= min_sentences
-
-
-def _docstrings(path: Path) -> Iterator[tuple[str, str]]:
-    """Yield (qualified name, docstring) for the module, classes and functions of one source file."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError, ValueError):
-        return
-    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-
-    def visit(node: ast.AST, prefix: str) -> Iterator[tuple[str, str]]:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, kinds[1:]):
-                name = f"{prefix}.{child.name}" if prefix else child.name
-                text = ast.get_docstring(child)
-                if text:
-                    yield name, text
-                yield from visit(child, name)
-
-    module_doc = ast.get_docstring(tree)
-    if module_doc:
-        yield "", module_doc
-    yield from visit(tree, "")
-
-
-def source_pairs(root: Path, category: str, skipped: Iterable[str] = ()) -> list[dict]:
-    """Return a row per good docstring pair under ``root`` (files in sorted order), with its origin.
-
-    Each row has ``module``, ``object``, ``review_body``, ``review_title`` and ``product_category``.
-    """
-    rows = []
-    for module, path in python_sources(root, skipped):
-        for name, docstring in _docstrings(path):
-            summary, body = split_docstring(docstring)
-            if is_good_pair(summary, body):
-                rows.append(
-                    {"module": module, "object": name, "review_body": body, "review_title": summary,
-                     "product_category": category}
-                )
-    return rows
-
-
-def installed_pairs(packages: Iterable[str] = REVIEW_PACKAGES) -> list[dict]:
-    """Return the good pairs of the standard library, then of each package, each body kept once."""
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    rows = source_pairs(stdlib, STDLIB_CATEGORY, SKIPPED_STDLIB)
-    for name in packages:
-        root = package_folder(name)
-        rows += [{**row, "module": f"{name}.{row['module']}"} for row in source_pairs(root, name, {"tests", "testing"})]
-    seen: set[str] = set()
-    unique = []
-    for row in rows:  # docstrings copied between modules (common in transformers) are kept once
-        if row["review_body"] not in seen:
-            seen.add(row["review_body"])
-            unique.append(row)
-    return unique
-
-
-def build_reviews_dataset(
-    rows: list[dict], seed: int, sizes: dict[str, int], fractions: dict[str, float] | None = None
-) -> DatasetDict:
-    """Return an Amazon-reviews-shaped ``DatasetDict`` (train / validation / test) sampled from ``rows``.
-
-    A module goes wholly to one split (by a stable hash of its name), so no module is shared by
-    training and evaluation. Each split takes a seeded sample of at most ``sizes[split]`` rows.
-    ``language`` is ``en``; ``stars`` is 0, since docstrings carry no rating; ``product_id`` is
-    the module and ``reviewer_id`` the documented object.
-    """
-    fractions = fractions or {"train": 0.8, "validation": 0.1, "test": 0.1}
-    if set(fractions) != set(REVIEW_SPLITS) or set(sizes) != set(REVIEW_SPLITS):
-        raise ValueError(f"Give a fraction and a size for each of {REVIEW_SPLITS}, not {sorted(fractions)} / {sorted(sizes)}.")
-    by_split: dict[str, list[dict]] = {split: [] for split in REVIEW_SPLITS}
-    for row in rows:
-        by_split[split_of(row["module"], fractions)].append(row)
+    if set(sizes) != set(REVIEW_SPLITS):
+        raise ValueError(f"Give a size for each of {REVIEW_SPLITS}, not {sorted(sizes)}.")
+    categories, weights = zip(*CATEGORY_WEIGHTS.items())
     result = {}
-    for split in REVIEW_SPLITS:
-        candidates = by_split[split]
-        if not candidates:
-            raise ValueError(f"No docstring pair fell into {split}: give it a larger fraction or more sources.")
-        rng = random.Random(f"{seed}-{split}")
-        chosen = rng.sample(candidates, min(sizes[split], len(candidates)))
-        result[split] = Dataset.from_list(
-            [
+    for number, split in enumerate(REVIEW_SPLITS):
+        rng = random.Random(f"reviews-{seed}-{split}")
+        rows = []
+        for index in range(sizes[split]):
+            language = rng.choice(REVIEW_LANGUAGES)
+            category = rng.choices(categories, weights)[0]
+            review = make_review(language, category, rng)
+            rows.append(
                 {
-                    "review_id": f"en_{split}_{index:05d}",
-                    "product_id": row["module"],
-                    "reviewer_id": row["object"] or "<module>",
-                    "stars": 0,
-                    "review_body": row["review_body"],
-                    "review_title": row["review_title"],
-                    "language": "en",
-                    "product_category": row["product_category"],
+                    "review_id": f"{language}_{number}{index:06d}",
+                    "product_id": f"product_{language}_{rng.randrange(10**7):07d}",
+                    "reviewer_id": f"reviewer_{language}_{rng.randrange(10**7):07d}",
+                    "stars": review["stars"],
+                    "review_body": review["review_body"],
+                    "review_title": review["review_title"],
+                    "language": language,
+                    "product_category": category,
                 }
-                for index, row in enumerate(chosen)
-            ],
-            features=REVIEW_FEATURES,
-        )
+            )
+        result[split] = Dataset.from_list(rows, features=REVIEW_FEATURES)
     return DatasetDict(result)
+
+
+def unlabelled_reviews(seed: int, count: int) -> list[str]:
+    """Return ``count`` review bodies of every category and both languages, without titles.
+
+    They are drawn from their own random stream, not from any split of ``build_reviews_dataset``
+    (the pools are small, so a short body may still recur by chance). The tiny mT5 pretrains on
+    them: text of the kind it will summarize, as the real mT5 saw web text before any review,
+    and no titles.
+    """
+    if count < 1:
+        raise ValueError(f"Ask for at least one review, not {count}.")
+    categories, weights = zip(*CATEGORY_WEIGHTS.items())
+    rng = random.Random(f"reviews-{seed}-unlabelled")
+    return [make_review(rng.choice(REVIEW_LANGUAGES), rng.choices(categories, weights)[0], rng)["review_body"] for _ in range(count)]

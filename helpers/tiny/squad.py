@@ -287,3 +287,4 @@ def pretraining_texts(seed: int, n: int) -> list[str]:
     pools = {slot: kept + held for slot, (kept, held) in filler_pools(seed).items()}
     rng = random.Random(f"pretraining-{seed}")
     return [biography(pools, rng)[1] for _ in range(n)]
+

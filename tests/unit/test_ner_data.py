@@ -122,3 +122,31 @@ def test_city_names_come_from_the_time_zone_database():
     cities = ner.city_names()
     assert {"Paris", "New York", "Buenos Aires"} <= set(cities)
     assert cities == sorted(cities) and all(not any(c.isdigit() for c in city) for city in cities)
+
+
+def test_everyday_sentences_are_seeded_strings_of_common_and_template_words():
+    from helpers.tiny.ner import everyday_sentences
+
+    first = everyday_sentences(0, 200)
+    assert first == everyday_sentences(0, 200) and first != everyday_sentences(1, 200)
+    assert all(sentence[0].isupper() and sentence.endswith(" .") and len(sentence.split()) == 11 for sentence in first)
+    words = {word.lower() for sentence in everyday_sentences(0, 3000) for word in sentence.split()}
+    assert {"said", "spokesman", "office", "will", "open"} <= words  # news words of the templates, and Faker's
+    with pytest.raises(ValueError, match="at least one"):
+        everyday_sentences(0, 0)
+
+
+def test_a_tokenizer_that_also_reads_everyday_sentences_keeps_common_words_whole():
+    import string
+
+    from helpers.tiny.checkpoints import wordpiece_tokenizer
+    from helpers.tiny.ner import everyday_sentences
+    from helpers.tiny.squad import pretraining_texts
+
+    biographies = pretraining_texts(0, 400)
+    sentence = "will open a new office next year , a spokesman said ."
+    settings = {"vocab_size": 3000, "lowercase": False, "max_length": 128, "alphabet": string.printable.strip()}
+    plain = wordpiece_tokenizer(biographies, **settings)
+    with_everyday = wordpiece_tokenizer(biographies + everyday_sentences(0, 2000), **settings)
+    assert len(plain.tokenize(sentence)) > len(sentence.split())  # biographies alone split everyday words
+    assert with_everyday.tokenize(sentence) == sentence.split()

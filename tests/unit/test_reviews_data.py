@@ -1,227 +1,118 @@
-"""Docstring pairs and the Amazon-reviews-shaped tiny data built from them (helpers.tiny.reviews)."""
+"""The made-up English and Spanish reviews of the tiny summarization data (helpers.tiny.reviews)."""
 
-import textwrap
+import random
 
 import pytest
 
 from helpers.tiny import reviews
-from helpers.tiny.reviews import REVIEW_FEATURES, build_reviews_dataset, is_good_pair, source_pairs, split_docstring
-
-NUMPY_STYLE = textwrap.dedent(
-    """\
-    Return the running total of the values.
-
-    The values are added from left to right. An empty input gives an empty result.
-
-    Parameters
-    ----------
-    values : list
-        The numbers to add.
-
-    Returns
-    -------
-    list
-    """
+from helpers.tiny.reviews import (
+    CATEGORY_WEIGHTS,
+    REVIEW_FEATURES,
+    build_reviews_dataset,
+    make_review,
+    unlabelled_reviews,
 )
 
-GOOGLE_STYLE = textwrap.dedent(
-    """\
-    Load a table from a file on disk.
-
-    The file is read in one go. Large files are better streamed.
-    Args:
-        path: where the file is.
-    Returns:
-        The table.
-    """
-)
+SIZES = {"train": 300, "validation": 40, "test": 40}
+ARTICLES = {"a", "un", "una"}
 
 
-def test_numpy_style_sections_end_the_body():
-    summary, body = split_docstring(NUMPY_STYLE)
-    assert summary == "Return the running total of the values."
-    assert body == "The values are added from left to right. An empty input gives an empty result."
+def _nouns(category: str, language: str) -> set[str]:
+    products = reviews.BOOK_PRODUCTS if category in ("book", "digital_ebook_purchase") else reviews.GOODS[category]
+    return {getattr(word, language) for word in products}
 
 
-def test_a_section_heading_inside_a_paragraph_cuts_it_there():
-    summary, body = split_docstring(GOOGLE_STYLE)
-    assert summary == "Load a table from a file on disk."
-    assert body == "The file is read in one go. Large files are better streamed."
-
-
-@pytest.mark.parametrize(
-    "structured",
-    [
-        ">>> total([1, 2])\n[1, 3]",
-        ".. note::\n   A directive.",
-        ":param values: the numbers",
-        "Examples:\n    total([1])",
-        "Raises\n------\nValueError",
-    ],
-)
-def test_doctests_directives_field_lists_and_other_sections_end_the_body(structured):
-    docstring = f"Add things up nicely.\n\nFirst prose. Second prose.\n\n{structured}\n\nLater prose. Not kept."
-    assert split_docstring(docstring) == ("Add things up nicely.", "First prose. Second prose.")
-
-
-def test_code_blocks_and_lists_before_the_sections_are_skipped():
-    docstring = "Add things up nicely.\n\nFirst prose.\n\n    indented = code()\n\n- a bullet\n- another\n\nMore prose here."
-    assert split_docstring(docstring) == ("Add things up nicely.", "First prose. More prose here.")
-
-
-def test_paragraph_lines_are_joined_onto_one_line():
-    docstring = "Add things up nicely.\n\nThis sentence runs\nover two lines. And ends."
-    assert split_docstring(docstring)[1] == "This sentence runs over two lines. And ends."
-
-
-def test_a_summary_that_spans_several_lines_is_not_a_summary_line():
-    assert split_docstring("Add things up\nover two lines.\n\nBody. More body.")[0] == ""
-
-
-@pytest.mark.parametrize("docstring", ["", "   \n  ", "Only a summary line."])
-def test_docstrings_without_a_body_give_an_empty_body(docstring):
-    assert split_docstring(docstring)[1] == ""
-
-
-def test_split_docstring_rejects_non_strings():
-    with pytest.raises(TypeError, match="string"):
-        split_docstring(None)
-
-
-def test_good_pairs_need_a_title_of_three_words_and_two_body_sentences():
-    assert is_good_pair("Add the numbers.", "One sentence. Two sentences.")
-    assert not is_good_pair("Add numbers.", "One sentence. Two sentences.")
-    assert not is_good_pair("Add the numbers.", "Only one sentence here.")
-    assert not is_good_pair("", "")
-
-
-@pytest.fixture
-def source_tree(tmp_path):
-    """A small package: two modules with good docstrings, one bad one, and a tests folder to skip."""
-    (tmp_path / "pkg" / "tests").mkdir(parents=True)
-    (tmp_path / "pkg" / "alpha.py").write_text(
-        textwrap.dedent(
-            '''\
-            """Tools for adding numbers together.
-
-            The module keeps a running total. It never forgets a value.
-            """
-
-
-            def total(values):
-                """Return the running total of the values.
-
-                The values are added in order. Nothing is rounded.
-                """
-
-
-            class Counter:
-                """Count the things you show it.
-
-                Each call adds one. The count starts at zero.
-                """
-
-                def reset(self):
-                    """Set the count back to zero.
-
-                    Nothing else changes. The history is kept.
-                    """
-
-
-            def short():
-                """Too short.
-
-                One sentence only.
-                """
-            '''
-        )
-    )
-    (tmp_path / "pkg" / "beta.py").write_text('"""Beta module of the package.\n\nIt does little. It is small."""\n')
-    (tmp_path / "pkg" / "broken.py").write_text("def oops(:\n")
-    (tmp_path / "pkg" / "tests" / "test_alpha.py").write_text('"""Tests of the alpha module.\n\nThey pass. They are quick."""\n')
-    return tmp_path / "pkg"
-
-
-def test_source_pairs_reads_files_in_sorted_order_and_names_every_object(source_tree):
-    rows = source_pairs(source_tree, "pkg", {"tests"})
-    assert [(row["module"], row["object"]) for row in rows] == [
-        ("alpha", ""),
-        ("alpha", "total"),
-        ("alpha", "Counter"),
-        ("alpha", "Counter.reset"),
-        ("beta", ""),
-    ]
-    assert {row["product_category"] for row in rows} == {"pkg"}
-    assert rows[1]["review_title"] == "Return the running total of the values."
-    assert rows[1]["review_body"] == "The values are added in order. Nothing is rounded."
-
-
-def test_source_pairs_needs_a_folder(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a folder"):
-        source_pairs(tmp_path / "missing", "pkg")
-
-
-def _rows(count):
-    return [
-        {
-            "module": f"mod{i % 40}",
-            "object": f"f{i}",
-            "review_body": f"Body number {i} is here. It has two sentences.",
-            "review_title": f"Title number {i} here",
-            "product_category": "python_stdlib" if i % 2 else "pkg",
-        }
-        for i in range(count)
-    ]
-
-
-SIZES = {"train": 50, "validation": 10, "test": 10}
-
-
-def test_built_data_has_the_review_corpus_columns_and_features():
-    data = build_reviews_dataset(_rows(200), seed=0, sizes=SIZES)
+def test_built_data_has_the_review_corpus_columns_features_and_both_languages():
+    data = build_reviews_dataset(seed=0, sizes=SIZES)
     assert list(data) == ["train", "validation", "test"]
     for split in data.values():
         assert split.features == REVIEW_FEATURES
         assert split.column_names == [
             "review_id", "product_id", "reviewer_id", "stars", "review_body", "review_title", "language", "product_category",
         ]
-        assert set(split["language"]) == {"en"}
-    assert len(data["train"]) == 50
+        assert set(split["language"]) == {"en", "es"}
+        assert set(split["product_category"]) <= set(CATEGORY_WEIGHTS)
+        assert len(set(split["review_id"])) == len(split)
+        assert all(review_id.startswith(f"{language}_") for review_id, language in zip(split["review_id"], split["language"]))
+    assert [len(data[split]) for split in data] == [300, 40, 40]
+    # Books are the largest category and every category occurs, so the notebook's filter keeps some and drops some.
+    categories = data["train"]["product_category"]
+    assert set(categories) == set(CATEGORY_WEIGHTS)
+    assert max(set(categories), key=list(categories).count) == "book"
 
 
 def test_built_data_is_the_same_for_the_same_seed_and_differs_for_another():
-    first = build_reviews_dataset(_rows(200), seed=0, sizes=SIZES)
-    again = build_reviews_dataset(_rows(200), seed=0, sizes=SIZES)
-    other = build_reviews_dataset(_rows(200), seed=1, sizes=SIZES)
-    assert first["train"].to_list() == again["train"].to_list()
-    assert first["train"]["review_body"] != other["train"]["review_body"]
+    first = build_reviews_dataset(seed=0, sizes=SIZES)
+    assert first["test"].to_list() == build_reviews_dataset(seed=0, sizes=SIZES)["test"].to_list()
+    assert first["train"]["review_body"] != build_reviews_dataset(seed=1, sizes=SIZES)["train"]["review_body"]
 
 
-def test_no_module_is_in_two_splits_and_no_target_is_empty():
-    data = build_reviews_dataset(_rows(400), seed=0, sizes={"train": 1000, "validation": 1000, "test": 1000})
-    modules = {split: set(data[split]["product_id"]) for split in data}
-    assert not modules["train"] & modules["validation"]
-    assert not modules["train"] & modules["test"]
-    assert not modules["validation"] & modules["test"]
-    assert sum(len(data[split]) for split in data) == 400
-    for split in data.values():
-        assert all(title.strip() for title in split["review_title"])
-        assert len(set(split["review_id"])) == len(split)
+def test_every_title_survives_the_course_filter_and_is_not_a_sentence_of_its_body():
+    data = build_reviews_dataset(seed=0, sizes=SIZES)
+    for row in data["train"]:
+        assert len(row["review_title"].split()) > 2, row  # the notebook drops titles of two words or fewer
+        assert row["review_title"] not in row["review_body"], row
+        assert 1 <= row["stars"] <= 5
 
 
-def test_build_reviews_dataset_says_which_split_got_nothing():
-    with pytest.raises(ValueError, match="fell into"):
-        build_reviews_dataset(_rows(3), seed=0, sizes=SIZES)
+def test_a_title_names_the_product_or_two_aspects_that_its_body_mentions():
+    rng = random.Random(3)
+    for _ in range(400):
+        language, category = rng.choice(("en", "es")), rng.choice(sorted(CATEGORY_WEIGHTS))
+        review = make_review(language, category, rng)
+        title_words = review["review_title"].lower().replace(",", "").split()
+        body = review["review_body"].lower()
+        products = [word for word in title_words if word in _nouns(category, language)]
+        if title_words[0] in ARTICLES:  # a verdict title: "A wonderful thriller", "Una novela correcta"
+            assert len(products) == 1 and products[0] in body, review
+        else:  # an aspects title: "Great plot but weak ending", "Trama genial, final flojo"
+            assert all(word in body for word in title_words if word not in {"but", "pero"}), review
+
+
+def test_spanish_articles_and_adjectives_agree_with_the_noun():
+    rng = random.Random(5)
+    feminine = {word.es for word in reviews.BOOK_PRODUCTS + sum(reviews.GOODS.values(), ()) if word.gender == "f"}
+    checked = 0
+    for _ in range(300):
+        review = make_review("es", "book", rng)
+        words = review["review_title"].split()
+        if words[0] in ("Un", "Una"):
+            noun = next(word for word in words[1:] if word not in ("gran", "mal", "mala"))
+            assert (words[0] == "Una") == (noun in feminine), review
+            checked += 1
+    assert checked > 100
+    assert "Esta novela" in " ".join(make_review("es", "book", random.Random(i))["review_body"] for i in range(200))
+
+
+def test_mixed_reviews_mostly_name_aspects_and_one_sided_ones_mostly_give_a_verdict():
+    rng = random.Random(11)
+    counts = {"mixed": [0, 0], "one-sided": [0, 0]}
+    for _ in range(2000):
+        review = make_review("en", "book", rng)
+        kind = "mixed" if review["stars"] == 3 else "one-sided"
+        counts[kind][review["review_title"].startswith("A ")] += 1
+    assert counts["mixed"][0] > 2 * counts["mixed"][1], counts
+    assert counts["one-sided"][1] > 2 * counts["one-sided"][0], counts
+
+
+def test_make_review_says_what_it_does_not_know():
+    with pytest.raises(ValueError, match="language must be one of"):
+        make_review("fr", "book", random.Random(0))
+    with pytest.raises(ValueError, match="category must be one of"):
+        make_review("en", "garden", random.Random(0))
+
+
+def test_build_reviews_dataset_needs_a_size_for_each_split():
     with pytest.raises(ValueError, match="for each of"):
-        build_reviews_dataset(_rows(200), seed=0, sizes={"train": 5})
+        build_reviews_dataset(seed=0, sizes={"train": 10})
 
 
-def test_installed_pairs_keep_each_body_once(monkeypatch, source_tree):
-    copies = [
-        {"module": "a", "object": "x", "review_body": "Same body. Twice.", "review_title": "A title here", "product_category": "c"},
-        {"module": "b", "object": "y", "review_body": "Same body. Twice.", "review_title": "Another title here", "product_category": "c"},
-    ]
-    monkeypatch.setattr(reviews, "source_pairs", lambda root, category, skipped=(): [dict(row) for row in copies])
-    monkeypatch.setattr(reviews, "package_folder", lambda name: source_tree)
-    rows = reviews.installed_pairs(packages=("pkg",))
-    assert [row["module"] for row in rows] == ["a"]
+def test_unlabelled_reviews_are_reproducible_bodies_drawn_apart_from_the_data():
+    texts = unlabelled_reviews(0, 500)
+    assert len(texts) == 500 and texts == unlabelled_reviews(0, 500)
+    data = build_reviews_dataset(seed=0, sizes=SIZES)
+    assert texts[:300] != data["train"]["review_body"]
+    # Drawn from small pools, a few short bodies may recur by chance; most do not.
+    assert len(set(texts) & set(data["train"]["review_body"])) < 15
+    with pytest.raises(ValueError, match="at least one"):
+        unlabelled_reviews(0, 0)

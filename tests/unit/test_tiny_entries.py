@@ -174,6 +174,7 @@ def test_code_tokenizer_follows_the_data_it_was_trained_on(tmp_cache, small_code
 def small_squad(monkeypatch):
     monkeypatch.setattr(tiny, "SQUAD_SIZES", {"train": 40, "validation": 12})
     monkeypatch.setattr(tiny, "BERT_PRETRAINING_TEXTS", 60)
+    monkeypatch.setattr(tiny, "BERT_TOKENIZER_SENTENCES", 100)
     small = {**tiny.BERT_SETTINGS, "vocab_size": 300, "hidden_size": 32, "pretrain_steps": 2, "block_size": 16}
     monkeypatch.setattr(tiny, "BERT_SETTINGS", small)
 

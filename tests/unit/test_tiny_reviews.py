@@ -1,6 +1,9 @@
 """The cached tiny entries of the summarization notebook: reviews-shaped data and a small mT5."""
 
+import json
 import math
+import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,28 +13,18 @@ from helpers.tiny import reviews
 from helpers.tiny.mt5 import build_mt5
 
 
-def _pairs():
-    words = "the list file value item order key table name path".split()
-    rows = []
-    for i in range(300):
-        a, b, c = words[i % 10], words[(i * 3) % 10], words[(i * 7) % 10]
-        rows.append(
-            {
-                "module": f"mod{i % 30}",
-                "object": f"f{i}",
-                "review_body": f"The {a} is read before the {b}. Every {c} is kept in order {i}.",
-                "review_title": f"Return the {a} of the {b}.",
-                "product_category": "python_stdlib" if i % 3 else "transformers",
-            }
-        )
-    return rows
+def _texts(count: int = 300) -> list[str]:
+    rng = random.Random(0)
+    rows = [reviews.make_review(rng.choice(("en", "es")), "book", rng) for _ in range(count)]
+    return [row["review_body"] for row in rows] + [row["review_title"] for row in rows]
 
 
 @pytest.fixture
 def small_reviews(monkeypatch):
-    monkeypatch.setattr(reviews, "installed_pairs", lambda packages=reviews.REVIEW_PACKAGES: _pairs())
     monkeypatch.setattr(tiny, "REVIEW_SIZES", {"train": 200, "validation": 20, "test": 20})
-    monkeypatch.setattr(tiny, "MT5_SETTINGS", {**tiny.MT5_SETTINGS, "vocab_size": 80, "d_model": 16, "d_ff": 32, "d_kv": 4})
+    monkeypatch.setattr(tiny, "MT5_PRETRAINING_TEXTS", 64)
+    small = {"vocab_size": 80, "d_model": 16, "d_ff": 32, "d_kv": 4, "pretrain_steps": 20}
+    monkeypatch.setattr(tiny, "MT5_SETTINGS", {**tiny.MT5_SETTINGS, **small})
 
 
 def test_reviews_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_reviews, monkeypatch):
@@ -42,11 +35,11 @@ def test_reviews_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small
     assert tiny.reviews_dataset()["train"].to_list() == first["train"].to_list()
 
 
-def test_reviews_dataset_key_follows_the_source_package_versions(tmp_cache, small_reviews, monkeypatch):
-    first = tiny._reviews_params(0)
-    assert {"python", *reviews.REVIEW_PACKAGES} <= set(first["sources"])
-    monkeypatch.setattr(tiny, "_versions", lambda packages: {name: "0.0" for name in packages})
-    assert tiny.entry_key("reviews-data", tiny._reviews_params(0)) != tiny.entry_key("reviews-data", first)
+def test_reviews_dataset_key_follows_the_seed_and_the_sizes(small_reviews, monkeypatch):
+    first = tiny.entry_key("reviews-data", tiny._reviews_params(0))
+    assert tiny.entry_key("reviews-data", tiny._reviews_params(1)) != first
+    monkeypatch.setattr(tiny, "REVIEW_SIZES", {"train": 201, "validation": 20, "test": 20})
+    assert tiny.entry_key("reviews-data", tiny._reviews_params(0)) != first
 
 
 def test_mt5_checkpoint_loads_like_a_hub_one_with_the_trained_vocabulary(tmp_cache, small_reviews):
@@ -58,7 +51,18 @@ def test_mt5_checkpoint_loads_like_a_hub_one_with_the_trained_vocabulary(tmp_cac
     model = AutoModelForSeq2SeqLM.from_pretrained(folder)
     assert len(tokenizer) == 80 == model.config.vocab_size  # not the 104-token fallback
     assert type(model).__name__ == "MT5ForConditionalGeneration"
-    assert tokenizer.decode(tokenizer("Return the list.")["input_ids"], skip_special_tokens=True) == "Return the list."
+    assert tokenizer.decode(tokenizer("The plot is great.")["input_ids"], skip_special_tokens=True) == "The plot is great."
+
+
+def test_mt5_checkpoint_is_pretrained_and_records_how(tmp_cache, small_reviews):
+    record = json.loads((Path(tiny.mt5_checkpoint()) / "pretraining.json").read_text())
+    assert record["steps"] == 20 and record["threads"] == 1
+    assert record["last_loss"] < record["first_loss"], record
+
+
+def test_build_mt5_needs_texts_to_pretrain_on(tmp_path):
+    with pytest.raises(ValueError, match="pretraining_texts"):
+        build_mt5(tmp_path, _texts(), vocab_size=80, d_model=16, d_ff=32, d_kv=4, pretrain_steps=5)
 
 
 def test_cached_mt5_checkpoint_does_not_load_the_data(tmp_cache, small_reviews, monkeypatch):
@@ -76,7 +80,7 @@ def test_mt5_checkpoint_follows_the_data_it_was_trained_on(tmp_cache, small_revi
 def test_small_initializer_factor_starts_near_a_uniform_guess(tmp_path):
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    texts = [row["review_body"] for row in _pairs()] + [row["review_title"] for row in _pairs()]
+    texts = _texts()
     losses = {}
     for factor in (0.05, 1.0):
         folder = build_mt5(tmp_path / str(factor), texts, vocab_size=80, d_model=32, d_ff=64, d_kv=8, initializer_factor=factor)
