@@ -29,8 +29,20 @@ def test_two_cpu_processes_form_a_group_even_after_an_accelerator_exists(tmp_pat
     info = json.loads(path.read_text())
     assert info["ranks"] == [0, 1]
     assert info["type"].endswith("MULTI_CPU")
-    assert info["threads"] == max(1, (os.cpu_count() or 1) // 2)
+    assert info["threads"] == max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) // 2))
     assert PartialState._shared_state == before  # the Trainer's state is back
+
+
+def test_workers_use_no_more_threads_than_the_notebook(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)  # a share of the cores would be 4 threads each
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # what a tiny-mode notebook does
+    try:
+        with launch_context(num_processes=2):
+            assert torch.get_num_threads() == 1
+            assert os.environ["OMP_NUM_THREADS"] == "1"
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_environment_and_threads_are_restored(monkeypatch):
@@ -42,6 +54,15 @@ def test_environment_and_threads_are_restored(monkeypatch):
     assert "TOKENIZERS_PARALLELISM" not in os.environ
     assert os.environ["OMP_NUM_THREADS"] == "7"
     assert torch.get_num_threads() == threads
+
+
+def test_transformers_warnings_are_quiet_inside_and_back_afterwards():
+    from transformers.utils import logging as transformers_logging
+
+    before = transformers_logging.get_verbosity()
+    with launch_context(num_processes=2):
+        assert transformers_logging.get_verbosity() == transformers_logging.ERROR
+    assert transformers_logging.get_verbosity() == before
 
 
 def test_state_is_restored_when_the_launch_fails():

@@ -23,7 +23,7 @@ def test_summary_line_shows_fresh_metrics_and_time(tmp_outputs):
 def test_summary_lines_keep_the_wall_time_in_one_column_whatever_the_metric_names(tmp_outputs):
     started = time.time() - 1
     for task, results in (
-        ("summarization", {"trainer": {"rougeL": 12.5}, "baseline": {"rougeL": 20.25}, "accelerate": {"rougeL": 9.0}}),
+        ("summarization", {"trainer": {"rouge1": 12.5}, "baseline": {"rouge1": 20.25}, "accelerate": {"rouge1": 9.0}}),
         ("question_answering", {"trainer": {"f1": 60.0}, "accelerate": {"f1": 55.0}}),
     ):
         folder = tmp_outputs / task
@@ -97,3 +97,13 @@ def test_parameters_need_exactly_one_parameters_cell(tmp_path):
     write_notebook(tmp_path / "01_untagged.ipynb", "print(1)")
     with pytest.raises(ValueError, match="exactly one cell tagged 'parameters'.*found 0"):
         runner.execute(tmp_path / "01_untagged.ipynb", tmp_path / "build", parameters={"MAX_SAMPLES": 8})
+
+
+def test_executed_copies_carry_no_progress_bar_stubs(tmp_path, tmp_outputs):
+    notebooks, build = tmp_path / "nbs", tmp_path / "build"
+    notebooks.mkdir()
+    code = "from datasets import Dataset\nrows = Dataset.from_dict({'x': [1, 2]}).map(lambda row: row)\nprint(len(rows))"
+    write_notebook(notebooks / "01_bars.ipynb", code)
+    runner.execute(notebooks / "01_bars.ipynb", build)
+    outputs = nbformat.read(build / "01_bars.ipynb", as_version=4).cells[0].outputs
+    assert [output.get("text") for output in outputs] == ["2\n"]  # no "Map: 0%" widget, only the print
