@@ -20,10 +20,11 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 def test_token_classification_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("01_token_classification.ipynb")
     assert results["mode"] == "tiny"
-    assert results["trainer"]["f1"] >= 0.90, results["trainer"]
+    # The SYLLABUS bars: about what the course's bert-base-cased reaches on CoNLL-2003 (0.94).
+    assert results["trainer"]["f1"] >= 0.93, results["trainer"]
     # The custom loop ran as a real two-process group and learned the task too.
     assert results["accelerate_processes"] == 2
-    assert results["accelerate"]["f1"] >= 0.85, results["accelerate"]
+    assert results["accelerate"]["f1"] >= 0.90, results["accelerate"]
 
 
 def test_token_classification_writes_a_loss_curve(notebook_results):
@@ -79,16 +80,23 @@ def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
 
-def test_summarization_reaches_the_tiny_bar(notebook_results):
+def test_summarization_beats_the_lead_baseline_with_titles_that_follow_the_review(notebook_results):
     results = notebook_results("04_summarization.ipynb")
     assert results["mode"] == "tiny"
+    assert results["languages"] == ["en", "es"]
+    assert results["baseline_name"] == "lead-3"
     # The model's and the lead baseline's ROUGE are all reported, as percentages.
     for run in ("trainer", "baseline", "accelerate"):
         for name in ROUGE_TYPES:
             assert 0 <= results[run][name] <= 100, (run, name, results[run])
-    # The baseline copies real sentences, so it must overlap the titles somewhat.
-    assert results["baseline"]["rouge1"] > 5, results["baseline"]
-    # Training works: the first logged training loss falls by at least 30 % by the last one.
+    # The course's lesson: the fine-tuned model edges past the lead baseline (the SYLLABUS bar),
+    # and the loop, which trains half as many steps, gets at least 0.8 of the baseline.
+    baseline = results["baseline"]["rouge1"]
+    assert results["trainer"]["rouge1"] >= baseline, (results["trainer"], results["baseline"])
+    assert results["accelerate"]["rouge1"] >= 0.8 * baseline, (results["accelerate"], results["baseline"])
+    # Titles change with the review: not one safe title for every input.
+    distinct = results["distinct_titles"]
+    assert distinct["model"] >= 0.5 * distinct["references"], distinct
     loss = results["train_loss"]
     assert loss["last_logged"] <= 0.7 * loss["first_logged"], loss
     assert loss["fall"] == pytest.approx(1 - loss["last_logged"] / loss["first_logged"])
@@ -162,7 +170,7 @@ def test_question_answering_reaches_the_tiny_bar_on_contexts_longer_than_a_windo
     results = notebook_results("06_question_answering.ipynb")
     assert results["mode"] == "tiny"
     trainer = results["trainer"]
-    assert trainer["exact_match"] >= 30 and trainer["f1"] >= 40, trainer
+    assert trainer["exact_match"] >= 50 and trainer["f1"] >= 60, trainer  # the SYLLABUS bar
     # The windowing matters: at least a quarter of the held-out contexts need two windows or more.
     assert results["multi_window_fraction"] >= 0.25, results["multi_window_fraction"]
     assert results["validation_questions"] >= 300 and results["validation_contexts"] >= 50
@@ -171,9 +179,9 @@ def test_question_answering_reaches_the_tiny_bar_on_contexts_longer_than_a_windo
 def test_question_answering_loop_runs_on_two_processes_and_learns(notebook_results):
     results = notebook_results("06_question_answering.ipynb")
     assert results["accelerate_processes"] == 2
-    # The same number of optimizer steps as the Trainer, split over two processes.
+    # The same number of optimizer steps as the Trainer, split over two processes: the same bar.
     loop = results["accelerate"]
-    assert loop["exact_match"] >= 20 and loop["f1"] >= 25, loop
+    assert loop["exact_match"] >= 50 and loop["f1"] >= 60, loop
 
 
 def test_question_answering_writes_a_loss_curve(notebook_results):
