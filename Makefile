@@ -24,10 +24,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[lab,test,tiny]"
 	touch $(STAMP)
 
+# Both first build the tiny data and checkpoints, two at a time (one thread each); a warm cache is only checked.
 run: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m helpers.tiny.prebuild
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m helpers.runner notebooks build
 
 test: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m helpers.tiny.prebuild
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit --nbval-lax notebooks tests/notebooks
 
 lab: $(STAMP)
