@@ -1,6 +1,7 @@
 """Build every tiny data set and checkpoint into the cache before the notebooks need them.
 
-Usage: ``python -m helpers.tiny.prebuild [JOBS]`` (``make run`` and ``make test`` call it).
+Usage: ``python -m helpers.tiny.prebuild [JOBS]`` (``make run`` and ``make test`` call it;
+``--chain N`` builds chain N of ``CHAINS`` alone, which is what each worker runs).
 
 Every build uses one PyTorch thread, so on a machine with two cores two builds side by side take
 about half as long as one after the other. Builds that need another entry (the tiny mT5 trains its
@@ -10,11 +11,11 @@ only checked, which takes a second or two.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from concurrent.futures import ThreadPoolExecutor
 
 # The builders of ``helpers.tiny``, in chains whose later members need the earlier ones,
 # the longest chain first so that two workers finish at about the same time.
@@ -37,19 +38,35 @@ def build_chain(names: Sequence[str]) -> float:
     return time.perf_counter() - start
 
 
+def _run_worker(number: int) -> float:
+    """Build chain ``number`` of ``CHAINS`` in a new Python process; return the seconds it took."""
+    start = time.perf_counter()
+    # A separate interpreter, not a multiprocessing worker: transformers' seeded data collators
+    # refuse to run in a process that multiprocessing started outside a DataLoader.
+    subprocess.run([sys.executable, "-m", "helpers.tiny.prebuild", "--chain", str(number)], check=True)
+    return time.perf_counter() - start
+
+
 def prebuild(jobs: int = 2, chains: Sequence[Sequence[str]] = CHAINS) -> dict[str, float]:
-    """Build every chain, ``jobs`` at a time in separate processes (in this one when ``jobs`` is 1); return seconds per chain."""
+    """Build every chain, ``jobs`` at a time in separate processes (in this one when ``jobs`` is 1); return seconds per chain.
+
+    With more than one job the chains must be ``CHAINS``, which the worker processes read.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}.")
     labels = [" -> ".join(chain) for chain in chains]
     if jobs == 1:
         return {label: build_chain(chain) for label, chain in zip(labels, chains)}
-    # "spawn": a fresh interpreter per worker, not a fork of a process that may hold threads.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        return dict(zip(labels, pool.map(build_chain, chains)))
+    if tuple(map(tuple, chains)) != CHAINS:
+        raise ValueError("Worker processes build CHAINS: pass other chains with jobs=1.")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(zip(labels, pool.map(_run_worker, range(len(chains)))))
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--chain" and argv[1].isdigit() and int(argv[1]) < len(CHAINS):
+        build_chain(CHAINS[int(argv[1])])
+        return 0
     if len(argv) > 1 or (argv and not argv[0].isdigit()):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
