@@ -223,6 +223,13 @@ def make_review(language: str, category: str, rng: random.Random) -> dict:
     return {"review_body": " ".join(sentences), "review_title": title, "stars": rng.choice(STARS[verdict])}
 
 
+def _draw_review(rng: random.Random) -> tuple[str, str, dict]:
+    """Return (language, category, review) drawn with ``rng``: the languages evenly, the categories by ``CATEGORY_WEIGHTS``."""
+    language = rng.choice(REVIEW_LANGUAGES)
+    category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
+    return language, category, make_review(language, category, rng)
+
+
 def build_reviews_dataset(seed: int, sizes: dict[str, int]) -> DatasetDict:
     """Return an Amazon-reviews-shaped ``DatasetDict`` (train / validation / test) of made-up reviews.
 
@@ -232,15 +239,12 @@ def build_reviews_dataset(seed: int, sizes: dict[str, int]) -> DatasetDict:
     """
     if set(sizes) != set(REVIEW_SPLITS):
         raise ValueError(f"Give a size for each of {REVIEW_SPLITS}, not {sorted(sizes)}.")
-    categories, weights = zip(*CATEGORY_WEIGHTS.items())
     result = {}
     for number, split in enumerate(REVIEW_SPLITS):
         rng = random.Random(f"reviews-{seed}-{split}")
         rows = []
         for index in range(sizes[split]):
-            language = rng.choice(REVIEW_LANGUAGES)
-            category = rng.choices(categories, weights)[0]
-            review = make_review(language, category, rng)
+            language, category, review = _draw_review(rng)
             rows.append(
                 {
                     "review_id": f"{language}_{number}{index:06d}",
@@ -267,6 +271,5 @@ def unlabelled_reviews(seed: int, count: int) -> list[str]:
     """
     if count < 1:
         raise ValueError(f"Ask for at least one review, not {count}.")
-    categories, weights = zip(*CATEGORY_WEIGHTS.items())
     rng = random.Random(f"reviews-{seed}-unlabelled")
-    return [make_review(rng.choice(REVIEW_LANGUAGES), rng.choices(categories, weights)[0], rng)["review_body"] for _ in range(count)]
+    return [_draw_review(rng)[2]["review_body"] for _ in range(count)]
