@@ -11,6 +11,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # On a CPU-only machine this takes the CPU build; set TORCH_SPEC to choose another.
 TORCH_SPEC ?= torch==2.13.0
+# make test runs the tests on this many pytest-xdist workers; each notebook runs whole on one of them.
+TEST_WORKERS ?= 2
 
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
@@ -31,7 +33,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers.tiny.prebuild
-	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit --nbval-lax notebooks tests/notebooks
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit --nbval-lax notebooks tests/notebooks
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

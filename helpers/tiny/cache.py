@@ -106,6 +106,11 @@ def cached_build(name: str, params: dict, build: Callable[[Path], None]) -> Path
     try:
         build(tmp)
         write_manifest(tmp, params)
+        if check_entry(folder) is None:
+            # Another process (a second test worker, say) finished the same entry meanwhile and may
+            # be reading it: keep theirs.
+            shutil.rmtree(tmp, ignore_errors=True)
+            return folder
         if folder.exists():
             # Move the broken entry aside first, so that the rename below is atomic.
             trash = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=root))

@@ -91,3 +91,19 @@ def test_clear_removes_the_whole_cache(tmp_cache):
     cache.cached_build("demo", {"v": 1}, write_two_files)
     assert cache.clear() == tmp_cache
     assert not tmp_cache.exists()
+
+
+def test_an_entry_another_process_finished_meanwhile_is_kept_not_replaced(tmp_cache):
+    # Two test workers may build the same entry at once; the one that finishes second must not
+    # move away the folder the first is already reading from.
+    def build_theirs(folder):
+        (folder / "a.txt").write_text("theirs")
+
+    def build_ours(folder):
+        cache.cached_build("demo", {"v": 1}, build_theirs)  # "the other process" finishes first
+        (folder / "a.txt").write_text("ours")
+
+    theirs = cache.cached_build("demo", {"v": 1}, build_ours)
+    assert (theirs / "a.txt").read_text() == "theirs"
+    assert cache.check_entry(theirs) is None
+    assert [p.name for p in tmp_cache.iterdir()] == [theirs.name]  # our temporary folder is gone
