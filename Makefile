@@ -11,7 +11,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # On a CPU-only machine this takes the CPU build; set TORCH_SPEC to choose another.
 TORCH_SPEC ?= torch==2.13.0
-# make test runs the tests on this many pytest-xdist workers; each notebook runs whole on one of them.
+# make test runs the unit tests, the notebooks (nbval) and the full-mode tests on this many
+# pytest-xdist workers, each file whole on one of them; then, in a second run, the checks that
+# read the results the notebooks wrote (COURSE_RESULTS_SINCE: results from before are stale).
 TEST_WORKERS ?= 2
 
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
@@ -33,7 +35,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers.tiny.prebuild
-	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit --nbval-lax notebooks tests/notebooks
+	since=$$(date +%s) && \
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile \
+		tests/unit --nbval-lax notebooks tests/notebooks/test_full_mode.py && \
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest tests/notebooks/test_notebooks.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

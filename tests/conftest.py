@@ -37,46 +37,17 @@ def unreachable_url():
     return f"http://127.0.0.1:{port}"
 
 
-def notebook_group(item: pytest.Item) -> str | None:
-    """Return the name of the group of tests that run or read one notebook, or None for other tests.
-
-    nbval's cells of ``notebooks/NN_*.ipynb`` and the tests in ``tests/notebooks`` that read what
-    that run wrote form the group ``tiny-NN``; the full-mode tests of that notebook, which share
-    one full-mode run, form ``full-NN``. A test names its notebook by a ``name`` parameter or by
-    ``@pytest.mark.notebook(NAME)``.
-    """
-    path = Path(str(item.path))
-    if path.suffix == ".ipynb":
-        return f"tiny-{path.name[:2]}"
-    marker = item.get_closest_marker("notebook")
-    params = getattr(item, "callspec", None)
-    if marker is not None:
-        name = marker.args[0]
-    elif params is not None and path.parent.name == "notebooks" and "name" in params.params:
-        name = params.params["name"]
-    else:
-        return None
-    if path.name == "test_full_mode.py":
-        return f"full-{name[:2]}"
-    if path.name == "test_notebooks.py" and "without_the_hub" not in item.name:
-        return f"tiny-{name[:2]}"
-    return None
-
-
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each notebook's group for pytest-xdist and run the groups first, each in its own order.
+    """Put the notebooks (nbval) first, then the other notebook tests, then the unit tests.
 
-    With ``-n 2 --dist loadgroup`` (``make test``) a group stays on one worker, in the order
-    collected: a notebook's cells, then the checks that read its results. The long groups go
-    first, so that the short unit tests fill in at the end instead of leaving a worker idle.
+    ``make test`` runs on two pytest-xdist workers with ``--dist loadfile``: each file (a
+    notebook's cells, in order) goes whole to one worker, in this order, so the long ones start
+    first and the short unit tests fill in at the end instead of leaving a worker idle.
     """
-    groups: dict[str, list[pytest.Item]] = {}
-    rest = []
-    for item in items:
-        group = notebook_group(item)
-        if group is None:
-            rest.append(item)
-        else:
-            item.add_marker(pytest.mark.xdist_group(group))
-            groups.setdefault(group, []).append(item)
-    items[:] = [item for group in groups.values() for item in group] + rest
+
+    def rank(item: pytest.Item) -> int:
+        path = Path(str(item.path))
+        return 0 if path.suffix == ".ipynb" else 1 if path.parent.name == "notebooks" else 2
+
+    items.sort(key=rank)  # stable: each file keeps its own order

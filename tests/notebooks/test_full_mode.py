@@ -173,7 +173,6 @@ def test_full_mode_loads_each_row_of_its_configuration_exactly_once(full_run, hu
     assert full_run(name)["results"]["rows_loaded"] == expected_rows(hub.root)[repo_id][config]
 
 
-@pytest.mark.notebook("05_causal_language_modeling.ipynb")
 def test_full_mode_code_corpus_loads_the_train_and_the_validation_file(full_run, hub):
     from hub_standin.repos import expected_rows
 
@@ -185,18 +184,15 @@ def test_full_mode_code_corpus_loads_the_train_and_the_validation_file(full_run,
     }
 
 
-@pytest.mark.notebook("04_summarization.ipynb")
 def test_full_mode_summarization_keeps_the_english_and_spanish_reviews_only(full_run):
     assert full_run("04_summarization.ipynb")["results"]["languages"] == ["en", "es"]
 
 
-@pytest.mark.notebook("06_question_answering.ipynb")
 def test_full_mode_question_answering_contexts_need_several_windows(full_run):
     # The stand-in's contexts are long enough for 384-token windows, as SQuAD's longest are.
     assert full_run("06_question_answering.ipynb")["results"]["multi_window_fraction"] > 0.5
 
 
-@pytest.mark.notebook("06_question_answering.ipynb")
 def test_full_mode_question_answering_scores_the_already_fine_tuned_checkpoint_on_up_to_100_questions(full_run):
     results = full_run("06_question_answering.ipynb")["results"]
     check = results["sanity_check"]
@@ -206,7 +202,6 @@ def test_full_mode_question_answering_scores_the_already_fine_tuned_checkpoint_o
     assert 0 <= check["exact_match"] <= 100 and 0 <= check["f1"] <= 100, check
 
 
-@pytest.mark.notebook("05_causal_language_modeling.ipynb")
 def test_full_mode_causal_lm_loop_steps_its_scheduler_once_per_optimizer_step(full_run):
     loop = full_run("05_causal_language_modeling.ipynb")["results"]["accelerate"]
     # Gradient accumulation over 8 batches: the scheduler must not step on every batch.

@@ -17,7 +17,6 @@ from helpers.results import output_dir
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
-@pytest.mark.notebook("01_token_classification.ipynb")
 def test_token_classification_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("01_token_classification.ipynb")
     assert results["mode"] == "tiny"
@@ -28,14 +27,12 @@ def test_token_classification_reaches_the_tiny_bar(notebook_results):
     assert results["accelerate"]["f1"] >= 0.90, results["accelerate"]
 
 
-@pytest.mark.notebook("01_token_classification.ipynb")
 def test_token_classification_writes_a_loss_curve(notebook_results):
     notebook_results("01_token_classification.ipynb")
     png = output_dir("token_classification") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.notebook("02_masked_language_modeling.ipynb")
 def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("02_masked_language_modeling.ipynb")
     assert results["mode"] == "tiny"
@@ -47,14 +44,12 @@ def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
     assert loop["perplexity_after"] <= 0.8 * loop["perplexity_before"], loop
 
 
-@pytest.mark.notebook("02_masked_language_modeling.ipynb")
 def test_masked_language_modeling_writes_a_loss_curve(notebook_results):
     notebook_results("02_masked_language_modeling.ipynb")
     png = output_dir("masked_language_modeling") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.notebook("05_causal_language_modeling.ipynb")
 def test_causal_language_modeling_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("05_causal_language_modeling.ipynb")
     assert results["mode"] == "tiny"
@@ -67,7 +62,6 @@ def test_causal_language_modeling_reaches_the_tiny_bar(notebook_results):
     assert results["accelerate_processes"] == 2
 
 
-@pytest.mark.notebook("05_causal_language_modeling.ipynb")
 def test_causal_language_modeling_loop_steps_its_scheduler_once_per_optimizer_step(notebook_results):
     loop = notebook_results("05_causal_language_modeling.ipynb")["accelerate"]
     # The loop accumulates gradients over two batches: stepping the scheduler on every batch
@@ -77,7 +71,6 @@ def test_causal_language_modeling_loop_steps_its_scheduler_once_per_optimizer_st
     assert loop["final_learning_rate"] < 1e-6  # the cosine has come down to (about) zero, not gone round again
 
 
-@pytest.mark.notebook("05_causal_language_modeling.ipynb")
 def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
     notebook_results("05_causal_language_modeling.ipynb")
     png = output_dir("causal_language_modeling") / "loss_curve.png"
@@ -87,7 +80,6 @@ def test_causal_language_modeling_writes_a_loss_curve(notebook_results):
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
 
-@pytest.mark.notebook("04_summarization.ipynb")
 def test_summarization_beats_the_lead_baseline_with_titles_that_follow_the_review(notebook_results):
     results = notebook_results("04_summarization.ipynb")
     assert results["mode"] == "tiny"
@@ -113,14 +105,12 @@ def test_summarization_beats_the_lead_baseline_with_titles_that_follow_the_revie
     assert results["accelerate_processes"] == 2
 
 
-@pytest.mark.notebook("04_summarization.ipynb")
 def test_summarization_writes_a_loss_curve(notebook_results):
     notebook_results("04_summarization.ipynb")
     png = output_dir("summarization") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.notebook("02_masked_language_modeling.ipynb")
 def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, run_notebook, tmp_path):
     # The shortest notebook; it builds its data with datasets' map, launches two processes and
     # masks at random, so it exercises every source of run-to-run variation the others have.
@@ -148,7 +138,6 @@ def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(
     assert time.perf_counter() - start < 60
 
 
-@pytest.mark.notebook("03_translation.ipynb")
 def test_translation_beats_copying_the_source_and_the_starting_model(notebook_results):
     results = notebook_results("03_translation.ipynb")
     assert results["mode"] == "tiny"
@@ -159,7 +148,6 @@ def test_translation_beats_copying_the_source_and_the_starting_model(notebook_re
     assert trainer["bleu_after"] > trainer["bleu_before"], trainer
 
 
-@pytest.mark.notebook("03_translation.ipynb")
 def test_translation_loop_runs_on_two_processes_and_improves_the_model(notebook_results):
     results = notebook_results("03_translation.ipynb")
     loop = results["accelerate"]
@@ -167,7 +155,6 @@ def test_translation_loop_runs_on_two_processes_and_improves_the_model(notebook_
     assert loop["bleu_after"] > loop["bleu_before"], loop
 
 
-@pytest.mark.notebook("03_translation.ipynb")
 def test_translation_loop_scores_bleu_after_every_epoch(notebook_results):
     loop = notebook_results("03_translation.ipynb")["accelerate"]
     # One score per epoch (three in tiny mode, as in the course); the last one is the final score.
@@ -175,14 +162,12 @@ def test_translation_loop_scores_bleu_after_every_epoch(notebook_results):
     assert loop["bleu_per_epoch"][-1] == loop["bleu_after"], loop
 
 
-@pytest.mark.notebook("03_translation.ipynb")
 def test_translation_writes_a_loss_curve(notebook_results):
     notebook_results("03_translation.ipynb")
     png = output_dir("translation") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.notebook("06_question_answering.ipynb")
 def test_question_answering_reaches_the_tiny_bar_on_contexts_longer_than_a_window(notebook_results):
     results = notebook_results("06_question_answering.ipynb")
     assert results["mode"] == "tiny"
@@ -193,7 +178,6 @@ def test_question_answering_reaches_the_tiny_bar_on_contexts_longer_than_a_windo
     assert results["validation_questions"] >= 300 and results["validation_contexts"] >= 50
 
 
-@pytest.mark.notebook("06_question_answering.ipynb")
 def test_question_answering_loop_runs_on_two_processes_and_learns(notebook_results):
     results = notebook_results("06_question_answering.ipynb")
     assert results["accelerate_processes"] == 2
@@ -202,7 +186,6 @@ def test_question_answering_loop_runs_on_two_processes_and_learns(notebook_resul
     assert loop["exact_match"] >= 50 and loop["f1"] >= 60, loop
 
 
-@pytest.mark.notebook("06_question_answering.ipynb")
 def test_question_answering_writes_a_loss_curve(notebook_results):
     notebook_results("06_question_answering.ipynb")
     png = output_dir("question_answering") / "loss_curve.png"

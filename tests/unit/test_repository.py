@@ -249,19 +249,3 @@ def test_summarization_full_settings_are_the_courses():
     assert (full["max_input_length"], full["max_target_length"], full["lead_sentences"]) == (512, 30, 3)
     assert (full["learning_rate"], full["batch_size"], full["num_train_epochs"]) == (5.6e-5, 8, 8)
     assert (full["loop_learning_rate"], full["loop_batch_size"], full["loop_epochs"]) == (2e-5, 8, 10)
-
-
-@pytest.mark.parametrize("module", ["test_notebooks.py", "test_full_mode.py"])
-def test_every_test_that_reads_one_notebook_is_marked_with_it_for_the_parallel_run(module):
-    # `make test` runs on two pytest-xdist workers, grouped by tests/conftest.py: a test that
-    # reads a notebook's run without its `notebook` mark could run on the other worker, before
-    # that notebook ran there, or run the notebook a second time beside the first.
-    source = (ROOT / "tests" / "notebooks" / module).read_text()
-    tests = [block for block in re.split(r"\n\n\n", source) if re.search(r"^def test_", block, re.M)]
-    assert tests, "no test found"
-    for test in tests:
-        named = set(re.findall(r'(?:notebook_results|full_run)\("(\d\d_\w+\.ipynb)"\)', test))
-        named |= set(re.findall(r'name = "(\d\d_\w+\.ipynb)"', test))
-        marked = set(re.findall(r'@pytest\.mark\.notebook\("(\d\d_\w+\.ipynb)"\)', test))
-        header = test.split("def ", 1)[1].split("(", 1)[0]
-        assert named == marked, f"{module}::{header} reads {sorted(named)} but is marked {sorted(marked)}"
