@@ -37,7 +37,7 @@ test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers.tiny.prebuild
 	since=$$(date +%s) && \
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile \
-		tests/unit --nbval-lax notebooks tests/notebooks/test_full_mode.py && \
+		tests/unit --nbval-lax notebooks tests/notebooks --ignore=tests/notebooks/test_notebooks.py && \
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest tests/notebooks/test_notebooks.py
 
 lab: $(STAMP)

@@ -1,4 +1,4 @@
-"""Bars, reruns and failure messages of the notebooks, run in tiny mode.
+"""Bars and reruns of the notebooks, run in tiny mode.
 
 `make test` runs nbval over notebooks/ first; these tests then read the results it wrote.
 """
@@ -6,11 +6,9 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from nbclient.exceptions import CellExecutionError
 
 from helpers.results import output_dir
 
@@ -121,30 +119,13 @@ def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_resu
     assert second == first
 
 
-@pytest.mark.parametrize("name", sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
-def test_full_mode_without_the_hub_fails_fast_saying_how_to_switch_to_tiny(
-    name, run_notebook, monkeypatch, tmp_path, unreachable_url
-):
-    monkeypatch.setenv("COURSE_MODE", "full")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setenv("HF_ENDPOINT", unreachable_url)
-    start = time.perf_counter()
-    with pytest.raises(CellExecutionError) as error:
-        run_notebook(name, tmp_path)
-    message = str(error.value)
-    assert "HubUnavailableError" in message
-    assert 'set MODE = "tiny" in the parameters cell' in message and "COURSE_MODE=tiny" in message
-    assert "modes.require_hub()" in message  # the first cell that loads from the Hub stops
-    assert time.perf_counter() - start < 60
-
-
 def test_translation_beats_copying_the_source_and_the_starting_model(notebook_results):
     results = notebook_results("03_translation.ipynb")
     assert results["mode"] == "tiny"
     trainer = results["trainer"]
-    # Copying the English unchanged already scores (names, placeholders, "Python" stay):
-    # the fine-tuned model must do better than that, and better than it did before training.
-    assert trainer["bleu_after"] > trainer["bleu_copy_source"], trainer
+    # Copying the English unchanged already scores (names, placeholders, "Python" stay): the
+    # fine-tuned model must score at least two and a half times that, and beat its starting point.
+    assert trainer["bleu_after"] >= 2.5 * trainer["bleu_copy_source"], trainer
     assert trainer["bleu_after"] > trainer["bleu_before"], trainer
 
 
@@ -153,12 +134,14 @@ def test_translation_loop_runs_on_two_processes_and_improves_the_model(notebook_
     loop = results["accelerate"]
     assert results["accelerate_processes"] == 2
     assert loop["bleu_after"] > loop["bleu_before"], loop
+    # The same validation pairs as the trainer's: the loop must beat copying the source too.
+    assert loop["bleu_after"] > results["trainer"]["bleu_copy_source"], loop
 
 
 def test_translation_loop_scores_bleu_after_every_epoch(notebook_results):
     loop = notebook_results("03_translation.ipynb")["accelerate"]
-    # One score per epoch (three in tiny mode, as in the course); the last one is the final score.
-    assert len(loop["bleu_per_epoch"]) == 3, loop
+    # One score per epoch (ten in tiny mode; the course's three in full mode); the last one is the final score.
+    assert len(loop["bleu_per_epoch"]) == 10, loop
     assert loop["bleu_per_epoch"][-1] == loop["bleu_after"], loop
 
 
