@@ -14,6 +14,8 @@ TORCH_SPEC ?= torch==2.13.0
 # make test runs the unit tests, the notebooks (nbval) and the full-mode tests on this many
 # pytest-xdist workers, each file whole on one of them; then, in a second run, the checks that
 # read the results the notebooks wrote (COURSE_RESULTS_SINCE: results from before are stale).
+# OMP_NUM_THREADS=1 gives every test process one PyTorch thread, as tiny mode does: full mode
+# keeps PyTorch's default (all cores), and two such runs side by side made their threads wait.
 TEST_WORKERS ?= 2
 
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
@@ -36,7 +38,7 @@ run: $(STAMP)
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers.tiny.prebuild
 	since=$$(date +%s) && \
-	COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile \
+	OMP_NUM_THREADS=1 COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		tests/unit --nbval-lax notebooks tests/notebooks --ignore=tests/notebooks/test_notebooks.py && \
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest tests/notebooks/test_notebooks.py
 

@@ -37,17 +37,27 @@ def unreachable_url():
     return f"http://127.0.0.1:{port}"
 
 
+def run_order(item: pytest.Item) -> tuple[int, int]:
+    """Return where a test's file comes in ``make test``: the longest files first.
+
+    The full-mode tests (six notebook runs in one file) come first, then the notebooks from the
+    last to the first (the later ones run longer), then everything else.
+    """
+    path = Path(str(item.path))
+    if path.name == "test_full_mode.py":
+        return (0, 0)
+    if path.suffix == ".ipynb":
+        return (1, -int(path.name[:2]))  # notebooks/NN_*.ipynb, from NN = 06 down
+    return (2, 0)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put the notebooks (nbval) first, then the other notebook tests, then the unit tests.
+    """Order the tests by ``run_order``, each file keeping its own order.
 
-    ``make test`` runs on two pytest-xdist workers with ``--dist loadfile``: each file (a
-    notebook's cells, in order) goes whole to one worker, in this order, so the long ones start
-    first and the short unit tests fill in at the end instead of leaving a worker idle.
+    ``make test`` runs on two pytest-xdist workers with ``--dist loadfile
+    --no-loadscope-reorder``: each file (a notebook's cells, in order) goes whole to the next free
+    worker, in this order, so the long ones start first and the short unit tests fill in at the
+    end instead of leaving a worker idle.
     """
-
-    def rank(item: pytest.Item) -> int:
-        path = Path(str(item.path))
-        return 0 if path.suffix == ".ipynb" else 1 if path.parent.name == "notebooks" else 2
-
-    items.sort(key=rank)  # stable: each file keeps its own order
+    items.sort(key=run_order)  # stable
