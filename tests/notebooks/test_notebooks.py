@@ -6,13 +6,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from helpers.results import output_dir
-
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def test_token_classification_reaches_the_tiny_bar(notebook_results):
