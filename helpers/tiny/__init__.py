@@ -191,8 +191,8 @@ def distilbert_checkpoint(seed: int = 0) -> str:
     """Return the folder of a small uncased DistilBERT with a short *general* pretraining.
 
     Its tokenizer and its pretraining (100 steps of masked language modelling) use the
-    docstrings of the Hugging Face libraries that the course installs, a different corpus from
-    the tiny IMDB-shaped data, which is Python's own documentation.
+    docstrings of 🤗 Transformers (machine-learning prose about models, layers and tensors), a
+    different corpus from the tiny IMDB-shaped data, which is Python's own documentation.
     """
     from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
 

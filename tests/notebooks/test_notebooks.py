@@ -32,11 +32,12 @@ def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("02_masked_language_modeling.ipynb")
     assert results["mode"] == "tiny"
     trainer = results["trainer"]
-    assert trainer["perplexity_after"] <= 0.7 * trainer["perplexity_before"], trainer
-    # The loop trains one epoch on two CPU processes: it must adapt the model too.
+    # The SYLLABUS's bars: half the perplexity with the Trainer, 0.6 of it with the loop, which
+    # trains one epoch on two CPU processes.
+    assert trainer["perplexity_after"] <= 0.5 * trainer["perplexity_before"], trainer
     assert results["accelerate_processes"] == 2
     loop = results["accelerate"]
-    assert loop["perplexity_after"] <= 0.8 * loop["perplexity_before"], loop
+    assert loop["perplexity_after"] <= 0.6 * loop["perplexity_before"], loop
 
 
 def test_masked_language_modeling_writes_a_loss_curve(notebook_results):
