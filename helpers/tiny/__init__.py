@@ -95,7 +95,7 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
 def _ner_params(seed: int) -> dict:
     # The names come from these two packages, so their versions are part of the cache key.
     sources = _versions(("faker", "tzdata"))
-    return {"builder": "ner-v1", "seed": seed, "sizes": NER_SIZES, "sources": sources}
+    return {"builder": "ner-v2", "seed": seed, "sizes": NER_SIZES, "sources": sources}
 
 
 def ner_dataset(seed: int = 0) -> DatasetDict:

@@ -1,7 +1,8 @@
 """A small CoNLL-2003-shaped NER corpus, generated offline from templates and real names.
 
 Entity slots in hand-written templates are filled with persons and companies from Faker,
-countries from Faker, and city names read from the IANA time-zone database (``tzdata``).
+countries from Faker, and city names read from the IANA time-zone database (``tzdata``) or
+made up by Faker.
 Training and held-out splits draw their names from disjoint pools, so the held-out score
 measures how well the model recognises names it has never seen.
 """
@@ -106,6 +107,11 @@ NATIONALITIES = [
 ]  # fmt: skip
 _EVENT_PATTERNS = ["{} Open", "{} Marathon", "{} Film Festival", "{} Grand Prix", "{} Cup"]
 _TIMEZONE_AREAS = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+# How many of Faker's made-up towns ("West Tammyfort", "Lake Mark") join the time-zone cities.
+# Only 67 of the 467 cities have more than one word, and a model trained on them split unseen
+# ones ("Ho" + "Chi Minh") into two places: 18 of its 28 false entities (2026-12-04). With 100,
+# 200, 300 or 500 towns the Trainer's F1 was 0.983, 0.979, 0.972 or 0.973 (none: 0.969).
+TOWNS = 100
 
 
 def tokenize(text: str) -> list[str]:
@@ -156,9 +162,10 @@ def name_pools(seed: int, held_out_fraction: float = 0.3) -> dict[str, tuple[lis
     companies = [fake.company() for _ in range(3000)]
     countries = [fake.country() for _ in range(2000)]
     languages = [fake.language_name() for _ in range(1000)]
+    towns = [fake.city() for _ in range(TOWNS)]
     # A country or city that is also another slot's filler would carry two labels; drop those.
     countries = [c for c in countries if "(" not in c and "," not in c]
-    cities = city_names()
+    cities = city_names() + towns
     pools = {
         "FIRST": _split_pool(first_names, held_out_fraction),
         "SURNAME": _split_pool(last_names, held_out_fraction),

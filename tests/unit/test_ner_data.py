@@ -85,6 +85,16 @@ def test_training_and_held_out_name_pools_never_overlap():
         assert not set(kept) & set(held), slot
 
 
+def test_place_pools_mix_time_zone_cities_with_made_up_multi_word_towns():
+    kept, held = ner.name_pools(seed=0)["LOC"]
+    places = set(kept) | set(held)
+    assert set(ner.city_names()) < places
+    assert len(places) - len(ner.city_names()) > 0.9 * ner.TOWNS  # Faker's towns, a few repeated
+    # The towns bring more places of several words into training: the model learns to keep
+    # "Ho Chi Minh" one entity rather than two.
+    assert sum(" " in place for place in kept) > 60
+
+
 def test_training_sentences_only_use_training_names(dataset):
     pools = ner.name_pools(seed=0)
     held_out = {" ".join(ner.tokenize(name)) for slot in ("ORG", "COUNTRY", "LOC") for name in pools[slot][1]}
