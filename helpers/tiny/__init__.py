@@ -234,7 +234,7 @@ def code_tokenizer(seed: int = 0) -> str:
 
 def _reviews_params(seed: int) -> dict:
     # The reviews are drawn from word pools in helpers/tiny/reviews.py: a change there bumps the builder.
-    return {"builder": "reviews-v2", "seed": seed, "sizes": REVIEW_SIZES}
+    return {"builder": "reviews-v3", "seed": seed, "sizes": REVIEW_SIZES}
 
 
 def reviews_dataset(seed: int = 0) -> DatasetDict:

@@ -3,9 +3,9 @@
 Each review is put together from small word pools: a product of a category (a thriller, a
 cookbook, a kettle), two or three aspects of it (the plot, the ending, the price), each praised
 or criticised in a sentence, an opening sentence that sets the scene and a closing verdict. The
-title sums the review up the way people title theirs: the overall verdict on the product
-("A wonderful thriller"), more often for a one-sided review, or the two aspects that the review
-opens with ("Great plot but weak ending"), more often for a mixed one. So a title can be
+title sums the review up the way people title theirs: mostly the two aspects that the review
+opens with ("Great plot but weak ending"), sometimes, more often for a one-sided review, the
+overall verdict on the product ("A wonderful thriller"). So a title can be
 learned from its body but not copied from any one sentence of it, and one body has more than
 one fitting title.
 
@@ -102,6 +102,12 @@ VERDICT = {
     "bad": _adjectives("disappointing/decepcionante/decepcionante poor/mal/mala dreadful/horrible/horrible"),
 }
 STARS = {"good": (4, 5), "mixed": (3,), "bad": (1, 2)}
+# The share of reviews, by verdict, whose title is the verdict on the product ("A wonderful
+# thriller"); the others name their first two aspects ("Great plot but weak ending"). A verdict
+# title's adjective is one of three at random, so a model can only learn the most likely one,
+# and titles that were mostly verdicts (0.8 of one-sided reviews, 0.2 of mixed ones) made the
+# tiny mT5 write 18 different titles for 247 test reviews; with these shares it writes 115 for 237.
+VERDICT_TITLE_SHARE = {"good": 0.2, "bad": 0.2, "mixed": 0.05}
 
 # Sentence templates. {product} / {aspect} are nouns; {adj} an adjective; {the} the Spanish article.
 OPENERS = {
@@ -215,8 +221,9 @@ def make_review(language: str, category: str, rng: random.Random) -> dict:
         words["The"] = _capitalised(words["the"])
         sentences.append(rng.choice(ASPECT_SENTENCES[language]).format(**words))
     sentences.append(rng.choice(CLOSERS[verdict][language]))
-    # One-sided reviews mostly get a verdict title, mixed ones mostly name their two aspects.
-    if rng.random() < (0.2 if verdict == "mixed" else 0.8):
+    # Most titles name the two aspects the review opens with; some, more often for a one-sided
+    # review, give the verdict on the whole product.
+    if rng.random() < VERDICT_TITLE_SHARE[verdict]:
         title = _verdict_title(language, verdict, product, rng)
     else:
         title = _aspects_title(language, opinions)
