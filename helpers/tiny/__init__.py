@@ -92,6 +92,8 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
     return {name: version(name) for name in packages}
 
 
+# ``ner.name_pools`` feeds the NER data, the SQuAD-shaped data and the BERT's pretraining
+# biographies: a change to the pools bumps all three builders (ner, squad, bert).
 def _ner_params(seed: int) -> dict:
     # The names come from these two packages, so their versions are part of the cache key.
     sources = _versions(("faker", "tzdata"))
@@ -297,7 +299,7 @@ BERT_TOKENIZER_SENTENCES = 3000
 
 def _squad_params(seed: int) -> dict:
     # The fillers come from Faker and tzdata, so their versions are part of the cache key.
-    return {"builder": "squad-v1", "seed": seed, "sizes": SQUAD_SIZES, "sources": _versions(("faker", "tzdata"))}
+    return {"builder": "squad-v2", "seed": seed, "sizes": SQUAD_SIZES, "sources": _versions(("faker", "tzdata"))}
 
 
 def squad_dataset(seed: int = 0) -> DatasetDict:
@@ -324,7 +326,7 @@ def bert_checkpoint(seed: int = 0) -> str:
     from helpers.tiny.squad import pretraining_texts
 
     params = {
-        "builder": "bert-v6",
+        "builder": "bert-v7",
         "seed": seed,
         "corpus": {"texts": BERT_PRETRAINING_TEXTS, "tokenizer_sentences": BERT_TOKENIZER_SENTENCES, **_squad_params(seed)["sources"]},
         **BERT_SETTINGS,
