@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -479,6 +480,12 @@ class _Server(ThreadingHTTPServer):
         finally:
             with self._connections_lock:
                 self._connections.discard(request)
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+        """Stay silent when a client went away (or ``close_connections`` cut it); report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Return after cutting every open connection, so no kept-alive client is answered after stop."""

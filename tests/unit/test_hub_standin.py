@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -427,3 +430,16 @@ def test_stop_cuts_kept_alive_connections_and_a_second_start_is_refused(hub_root
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{endpoint}/api/models/{MODEL_ID}", timeout=2)
     assert len(standin.requests) == 1
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(hub, capfd):
+    host, port = urlsplit(hub.endpoint).hostname, urlsplit(hub.endpoint).port
+    for _ in range(5):
+        client = socket.create_connection((host, port))
+        client.sendall(b"GET /api/models/")  # half a request line: the server waits for the rest
+        # Linger 0: closing sends a reset instead of a clean end, as a killed client does.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+    status, _, _ = http(f"{hub.endpoint}/api/models/tiny-org/nothing")  # the server still answers
+    assert status == 404
+    assert "Traceback" not in capfd.readouterr().err
