@@ -90,12 +90,12 @@ def test_summarization_beats_the_lead_baseline_with_titles_that_follow_the_revie
     baseline = results["baseline"]["rouge1"]
     assert results["trainer"]["rouge1"] >= baseline, (results["trainer"], results["baseline"])
     assert results["accelerate"]["rouge1"] >= 0.8 * baseline, (results["accelerate"], results["baseline"])
-    # Titles change with the review, not one safe title for every input (the docstring data's
-    # model wrote one title for all). Measured for 237 reviews, whose references have 225
-    # different titles: 115 (one thread), 102 (AVX2 kernels), 86 (the kernel on two threads);
-    # with data whose titles were mostly verdicts, 18 for 247.
+    # Titles change with the review: most test titles are different (the goal), not one
+    # safe title for every input (the docstring data's model wrote one title for all). Measured
+    # for 237 reviews, whose references have 225 different titles, with seeds 42 / 1 / 2: 142 /
+    # 189 / 145; with shuffled batches and four epochs 115 / 67 / 61.
     distinct = results["distinct_titles"]
-    assert distinct["model"] >= results["test_rows"] / 3, (distinct, results["test_rows"])
+    assert distinct["model"] > results["test_rows"] / 2, (distinct, results["test_rows"])
     loss = results["train_loss"]
     assert loss["last_logged"] <= 0.7 * loss["first_logged"], loss
     assert loss["fall"] == pytest.approx(1 - loss["last_logged"] / loss["first_logged"])
