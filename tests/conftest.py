@@ -38,7 +38,8 @@ def unreachable_url():
 
 
 # The tiny notebooks by their run time with a warm cache, longest first (2026-12-05, a fresh
-# clone: 79.1 / 71.9 / 68.0 / 50.7 / 45.8 / 33.0 s); notebooks/NN_*.ipynb by NN.
+# clone: 79.1 / 71.9 / 68.0 / 50.7 / 45.8 / 33.0 s; notebook 4 87.5 s since its fifth epoch);
+# notebooks/NN_*.ipynb by NN.
 NOTEBOOKS_LONGEST_FIRST = ("04", "06", "03", "01", "05", "02")
 
 
