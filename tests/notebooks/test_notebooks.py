@@ -86,7 +86,7 @@ def test_summarization_beats_the_lead_baseline_with_titles_that_follow_the_revie
         for name in ROUGE_TYPES:
             assert 0 <= results[run][name] <= 100, (run, name, results[run])
     # The course's lesson: the fine-tuned model edges past the lead baseline (the SYLLABUS bar),
-    # and the loop, which trains half as many steps, gets at least 0.8 of the baseline.
+    # and the loop, which takes 460 steps to the trainer's 1,145, gets at least 0.8 of the baseline.
     baseline = results["baseline"]["rouge1"]
     assert results["trainer"]["rouge1"] >= baseline, (results["trainer"], results["baseline"])
     assert results["accelerate"]["rouge1"] >= 0.8 * baseline, (results["accelerate"], results["baseline"])
