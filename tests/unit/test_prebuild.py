@@ -1,5 +1,6 @@
 """Building the tiny cache ahead of the notebooks (helpers.tiny.prebuild)."""
 
+import json
 import subprocess
 import sys
 
@@ -27,7 +28,19 @@ def test_one_job_builds_every_chain_in_order_in_this_process(monkeypatch):
         monkeypatch.setattr(tiny, name, lambda name=name: calls.append(name), raising=False)
     seconds = prebuild.prebuild(1, chains=(("first", "second"), ("third",)))
     assert calls == ["first", "second", "third"]
-    assert list(seconds) == ["first -> second", "third"] and all(value >= 0 for value in seconds.values())
+    assert list(seconds) == ["first -> second", "third"]
+    (chain, entries), (_, single) = seconds.values()
+    assert list(entries) == ["first", "second"] and list(single) == ["third"]
+    assert chain >= sum(entries.values()) >= 0
+
+
+def test_a_worker_prints_the_seconds_of_each_entry_as_its_last_line(monkeypatch, capsys):
+    monkeypatch.setattr(prebuild, "CHAINS", (("first", "second"),))
+    for name in ("first", "second"):
+        monkeypatch.setattr(tiny, name, lambda: print("a builder's own output"), raising=False)
+    assert prebuild.main(["--chain", "0"]) == 0
+    last_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert list(json.loads(last_line)) == ["first", "second"]
 
 
 def test_another_python_process_builds_into_the_same_cache(tmp_cache):
