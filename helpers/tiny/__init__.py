@@ -6,6 +6,7 @@ each ``*_checkpoint()`` returns a local folder to pass to ``from_pretrained``.
 
 from __future__ import annotations
 
+import hashlib
 import string
 
 from collections.abc import Callable, Iterator
@@ -85,6 +86,21 @@ def _cached_dataset(name: str, params: dict, build: Callable[[], DatasetDict]) -
     return load_from_disk(str(folder), keep_in_memory=True)
 
 
+_HELPERS = Path(__file__).resolve().parent.parent
+
+
+def _code(*files: str) -> str:
+    """Return a short digest of these files of ``helpers/``: the code a build runs is part of its cache key.
+
+    An edit to a builder's module (its word pools, templates or training loop) thus gives a new
+    cache entry, and the stale one is never read again.
+    """
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode() + b"\0" + (_HELPERS / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _versions(packages: tuple[str, ...]) -> dict[str, str]:
     """Return the installed version of each package (data built from a package keys on it)."""
     from importlib.metadata import version
@@ -93,11 +109,11 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
 
 
 # ``ner.name_pools`` feeds the NER data, the SQuAD-shaped data and the BERT's pretraining
-# biographies: a change to the pools bumps all three builders (ner, squad, bert).
+# biographies, so all three keys hold the code of ner.py.
 def _ner_params(seed: int) -> dict:
     # The names come from these two packages, so their versions are part of the cache key.
     sources = _versions(("faker", "tzdata"))
-    return {"builder": "ner-v2", "seed": seed, "sizes": NER_SIZES, "sources": sources}
+    return {"builder": "ner-v2", "code": _code("tiny/ner.py"), "seed": seed, "sizes": NER_SIZES, "sources": sources}
 
 
 def ner_dataset(seed: int = 0) -> DatasetDict:
@@ -120,7 +136,7 @@ def _kde4_params(include_system: bool) -> dict:
     sources: dict = _versions((LANGUAGE_PACK_DISTRIBUTION,))
     if include_system:
         sources["system"] = {path.name: path.stat().st_size for path in system_catalogs()}
-    return {"builder": "kde4-v1", **KDE4_WORDS, "include_system": include_system, "sources": sources}
+    return {"builder": "kde4-v1", "code": _code("tiny/catalogs.py"), **KDE4_WORDS, "include_system": include_system, "sources": sources}
 
 
 def kde4_dataset(include_system: bool = False) -> DatasetDict:
@@ -146,7 +162,7 @@ def imdb_dataset(seed: int = 0) -> DatasetDict:
 
     from helpers.tiny.prose import build_imdb_dataset, domain_documents
 
-    params = {"builder": "imdb-v2", "seed": seed, "python": sys.version}
+    params = {"builder": "imdb-v2", "code": _code("tiny/prose.py"), "seed": seed, "python": sys.version}
     return _cached_dataset("imdb-data", params, lambda: build_imdb_dataset(domain_documents(), seed))
 
 
@@ -176,6 +192,7 @@ def marian_checkpoint(seed: int = 0) -> str:
 
     params = {
         "builder": "marian-v3",
+        "code": _code("tiny/catalogs.py", "tiny/checkpoints.py"),
         "seed": seed,
         # The pairs come from these packages, minus the tiny data's strings: both are in the key.
         "corpus": {"general": _versions(tuple(GENERAL_PACKAGES.values())), "excluded": entry_key("kde4-data", _kde4_params(False))},
@@ -198,7 +215,7 @@ def distilbert_checkpoint(seed: int = 0) -> str:
     """
     from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
 
-    params = {"builder": "distilbert-v3", "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
+    params = {"builder": "distilbert-v3", "code": _code("tiny/prose.py", "tiny/checkpoints.py"), "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
 
     def build(tmp: Path) -> None:
         build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)
@@ -210,7 +227,7 @@ def _codeparrot_params(seed: int) -> dict:
     from helpers.tiny.code import installed_sources
 
     # The files come from these packages, so their versions are part of the cache key.
-    return {"builder": "codeparrot-v1", "seed": seed, "sizes": CODE_SIZES, "sources": installed_sources()}
+    return {"builder": "codeparrot-v1", "code": _code("tiny/code.py", "causal_lm.py"), "seed": seed, "sizes": CODE_SIZES, "sources": installed_sources()}
 
 
 def codeparrot_dataset(seed: int = 0) -> DatasetDict:
@@ -226,7 +243,7 @@ def code_tokenizer(seed: int = 0) -> str:
     """Return the folder of a byte-level BPE GPT-2 tokenizer trained on the tiny code's training split."""
     settings = {"vocab_size": CODE_VOCAB_SIZE, "max_length": 64}
     # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
-    params = {"builder": "gpt2-bpe-v1", "corpus": entry_key("codeparrot-data", _codeparrot_params(seed)), **settings}
+    params = {"builder": "gpt2-bpe-v1", "code": _code("tiny/checkpoints.py"), "corpus": entry_key("codeparrot-data", _codeparrot_params(seed)), **settings}
 
     def build(folder: Path) -> None:
         build_gpt2_tokenizer(folder, codeparrot_dataset(seed)["train"]["content"], **settings)
@@ -235,8 +252,8 @@ def code_tokenizer(seed: int = 0) -> str:
 
 
 def _reviews_params(seed: int) -> dict:
-    # The reviews are drawn from word pools in helpers/tiny/reviews.py: a change there bumps the builder.
-    return {"builder": "reviews-v3", "seed": seed, "sizes": REVIEW_SIZES}
+    # The reviews are drawn from word pools in helpers/tiny/reviews.py, whose code is in the key.
+    return {"builder": "reviews-v3", "code": _code("tiny/reviews.py"), "seed": seed, "sizes": REVIEW_SIZES}
 
 
 def reviews_dataset(seed: int = 0) -> DatasetDict:
@@ -260,7 +277,7 @@ def mt5_checkpoint(seed: int = 0) -> str:
 
     # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
     params = {
-        "builder": "mt5-v2", "corpus": entry_key("reviews-data", _reviews_params(seed)),
+        "builder": "mt5-v2", "code": _code("tiny/mt5.py", "tiny/checkpoints.py"), "corpus": entry_key("reviews-data", _reviews_params(seed)),
         "pretraining_texts": MT5_PRETRAINING_TEXTS, "seed": seed, **MT5_SETTINGS,
     }  # fmt: skip
 
@@ -299,7 +316,7 @@ BERT_TOKENIZER_SENTENCES = 3000
 
 def _squad_params(seed: int) -> dict:
     # The fillers come from Faker and tzdata, so their versions are part of the cache key.
-    return {"builder": "squad-v2", "seed": seed, "sizes": SQUAD_SIZES, "sources": _versions(("faker", "tzdata"))}
+    return {"builder": "squad-v2", "code": _code("tiny/squad.py", "tiny/ner.py"), "seed": seed, "sizes": SQUAD_SIZES, "sources": _versions(("faker", "tzdata"))}
 
 
 def squad_dataset(seed: int = 0) -> DatasetDict:
@@ -327,6 +344,7 @@ def bert_checkpoint(seed: int = 0) -> str:
 
     params = {
         "builder": "bert-v7",
+        "code": _code("tiny/checkpoints.py", "tiny/squad.py", "tiny/ner.py"),
         "seed": seed,
         "corpus": {"texts": BERT_PRETRAINING_TEXTS, "tokenizer_sentences": BERT_TOKENIZER_SENTENCES, **_squad_params(seed)["sources"]},
         **BERT_SETTINGS,

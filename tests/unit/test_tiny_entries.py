@@ -228,3 +228,38 @@ def test_bert_checkpoint_key_follows_its_settings(tmp_cache, small_squad, monkey
     first = tiny.bert_checkpoint()
     monkeypatch.setattr(tiny, "BERT_SETTINGS", {**tiny.BERT_SETTINGS, "pretrain_steps": 3})
     assert tiny.bert_checkpoint() != first
+
+
+def test_an_edit_to_a_builders_code_gives_its_entries_new_cache_keys(tmp_path, monkeypatch):
+    # A copy of helpers/ where only ner.py changes: the NER data, the SQuAD-shaped data and the
+    # BERT read its name pools, so their keys change; the reviews' keys do not.
+    import shutil
+
+    copy = tmp_path / "helpers"
+    shutil.copytree(tiny._HELPERS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    keys = {
+        "ner": lambda: cache.entry_key("ner-data", tiny._ner_params(0)),
+        "squad": lambda: cache.entry_key("squad-data", tiny._squad_params(0)),
+        "reviews": lambda: cache.entry_key("reviews-data", tiny._reviews_params(0)),
+    }
+    before = {name: key() for name, key in keys.items()}
+    monkeypatch.setattr(tiny, "_HELPERS", copy)
+    assert {name: key() for name, key in keys.items()} == before  # same code, same keys
+    (copy / "tiny" / "ner.py").write_text((copy / "tiny" / "ner.py").read_text() + "\n# an edit\n")
+    after = {name: key() for name, key in keys.items()}
+    assert after["ner"] != before["ner"] and after["squad"] != before["squad"]
+    assert after["reviews"] == before["reviews"]
+
+
+def test_every_file_named_in_a_cache_key_exists():
+    # _code reads the files it is given by name: a module renamed without updating the keys that
+    # name it fails here rather than at a learner's first build.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(tiny))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_code"]
+    assert len(calls) == 11  # one for each builder
+    for call in calls:
+        for argument in call.args:
+            assert (tiny._HELPERS / argument.value).is_file(), argument.value
