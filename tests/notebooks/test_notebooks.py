@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from helpers import tiny
 from helpers.results import output_dir
 
 
@@ -41,10 +43,6 @@ def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
 
 
 def test_masked_language_modeling_moves_the_blank_towards_words_of_the_domain(notebook_results):
-    import re
-
-    from helpers import tiny
-
     risers = notebook_results("02_masked_language_modeling.ipynb")["probe_risers"]
     assert len(risers) == 5, risers
     # The five words whose probability at the probe's blank grew most begin words of the domain's
