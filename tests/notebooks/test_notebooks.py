@@ -186,3 +186,14 @@ def test_question_answering_writes_a_loss_curve(notebook_results):
     notebook_results("06_question_answering.ipynb")
     png = output_dir("question_answering") / "loss_curve.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_question_answering_sum_of_logits_beats_per_window_probabilities(notebook_results):
+    results = notebook_results("06_question_answering.ipynb")
+    rules, trainer = results["answer_rules"], results["trainer"]
+    # Within one window the two rules rank spans alike: they may only disagree across windows.
+    assert rules["disagreements_with_one_window"] == 0, rules
+    assert 0 < rules["disagreements"] <= rules["questions_with_several_windows"], rules
+    # The lesson of section 6: the course's rule picks better answers than the probabilities.
+    assert trainer["f1"] > rules["probability_rule"]["f1"], (trainer, rules)
+    assert rules["right_by_logits"] > rules["right_by_probabilities"], rules
