@@ -43,7 +43,10 @@ def generate_texts(
                 return_tensors="pt",
             ).to(model.device)
             with torch.no_grad():
-                generated = model.generate(**batch, max_new_tokens=max_new_tokens, num_beams=num_beams)
+                # max_length=None: max_new_tokens alone caps the output. A max_length kept in the model's
+                # generation settings (opus-mt's 512, the 20 a Seq2SeqTrainer evaluation saves) would
+                # otherwise be overridden all the same, with a warning at every batch.
+                generated = model.generate(**batch, max_new_tokens=max_new_tokens, max_length=None, num_beams=num_beams)
             outputs += tokenizer.batch_decode(generated, skip_special_tokens=True)
     finally:
         model.train(was_training)

@@ -23,7 +23,7 @@ from hub_standin.server import revision_folder
 
 from helpers.tiny.cache import cached_build
 
-FIXTURES_VERSION = "hub-fixtures-v3"
+FIXTURES_VERSION = "hub-fixtures-v4"
 EXPECTED_ROWS = "expected_rows.json"
 PARQUET_BRANCH = "refs/convert/parquet"
 # The real models' position range (BERT, DistilBERT and MarianMT all have 512): notebook 6's full
@@ -312,7 +312,16 @@ def _opus_mt(root: Path) -> None:
     branch = _branch(root, "models", "Helsinki-NLP/opus-mt-en-fr")
     model = MarianMTModel.from_pretrained(str(source), max_position_embeddings=HUB_POSITIONS)
     model.save_pretrained(branch, safe_serialization=False)
-    _copy(source, branch, ["source.spm", "target.spm", "vocab.json", "generation_config.json"])
+    _copy(source, branch, ["source.spm", "target.spm", "vocab.json"])
+    # The OPUS-MT conversions keep Marian's decoding settings in generation_config.json: max_length
+    # 512 and num_beams 4, the pad token as a bad word, renormalized logits (a stored copy of a
+    # script that checks Helsinki-NLP/opus-mt-en-jap's file; en-fr's own file was not found, and
+    # is assumed to be converted alike). A stored max_length is what makes transformers warn when
+    # a notebook also passes max_new_tokens, so the stand-in must have it too.
+    generation = json.loads((source / "generation_config.json").read_text())
+    pad = generation["pad_token_id"]
+    generation.update({"max_length": 512, "num_beams": 4, "bad_words_ids": [[pad]], "renormalize_logits": True})
+    (branch / "generation_config.json").write_text(json.dumps(generation, indent=2))
     (branch / "tokenizer_config.json").write_text(json.dumps({"target_lang": "fr", "source_lang": "en"}))
 
 

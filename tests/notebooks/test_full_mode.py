@@ -155,6 +155,20 @@ def test_full_mode_runs_the_loop_through_notebook_launcher_in_one_cpu_process(fu
     assert results["accelerate_processes"] == 1
 
 
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_mode_generation_never_warns_that_max_new_tokens_overrides_a_stored_max_length(full_run, name):
+    # opus-mt keeps max_length 512 in its generation settings (the stand-in too): every generate
+    # call that also passes max_new_tokens, without max_length=None, would print a warning.
+    stderr = [
+        output.text
+        for cell in full_run(name)["executed"].cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "stream" and output.name == "stderr"
+    ]
+    assert not [text for text in stderr if "seem to have been set" in text]
+
+
 # What each notebook must load: the rows of exactly one configuration of its repository.
 ROWS_LOADED = {
     "01_token_classification.ipynb": ("eriktks/conll2003", "conll2003"),

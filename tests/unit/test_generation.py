@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from helpers.generation import generate_texts
@@ -55,3 +57,21 @@ def test_bad_arguments_are_explained(marian):
         generate_texts(model, tokenizer, "Close all open tabs")
     with pytest.raises(ValueError, match="at least 1"):
         generate_texts(model, tokenizer, ["Close"], batch_size=0)
+
+
+def test_a_max_length_in_the_generation_settings_neither_warns_nor_caps_the_output(marian):
+    model, tokenizer = marian
+    warnings = []
+    listener = logging.Handler(level=logging.WARNING)
+    listener.emit = warnings.append  # transformers' loggers do not propagate to pytest's caplog
+    stored = model.generation_config.max_length
+    model.generation_config.max_length = 2  # as opus-mt keeps 512, or a Seq2SeqTrainer evaluation leaves 20
+    logging.getLogger("transformers").addHandler(listener)
+    try:
+        (text,) = generate_texts(model, tokenizer, ["Open the file browser"], max_new_tokens=6)
+    finally:
+        logging.getLogger("transformers").removeHandler(listener)
+        model.generation_config.max_length = stored
+    assert not [record.getMessage() for record in warnings if "max_new_tokens" in record.getMessage()]
+    # max_new_tokens decides: up to 6 new tokens, not the 2 of the stored max_length (the start token and one more).
+    assert len(tokenizer(text_target=text, add_special_tokens=False)["input_ids"]) > 1, text
