@@ -155,7 +155,6 @@ def test_full_mode_runs_the_loop_through_notebook_launcher_in_one_cpu_process(fu
     assert results["accelerate_processes"] == 1
 
 
-
 @pytest.mark.parametrize("name", NAMES)
 def test_full_mode_generation_never_warns_that_max_new_tokens_overrides_a_stored_max_length(full_run, name):
     # opus-mt keeps max_length 512 in its generation settings (the stand-in too): every generate
