@@ -27,7 +27,7 @@ HEADLINE = {
 # Set for the kernels that ``execute`` starts. The progress bars of datasets (``Map``, ``Filter``)
 # and of the Hub downloads are widgets in a kernel, and a saved copy keeps them stuck at "0%":
 # their updates never reach the saved file. The Trainer's progress table is not one of them and
-# stays; the notebooks' own loops use tqdm's text bar, which is saved as it ended.
+# stays; the notebooks' own loops use tqdm's text bar, which ``execute`` saves as it ended.
 QUIET_KERNEL_ENV = {"HF_DATASETS_DISABLE_PROGRESS_BARS": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 
 
@@ -47,7 +47,7 @@ def execute(notebook: Path, build_dir: Path, timeout: int = 900, parameters: Map
     """Run ``notebook`` with its own folder as working directory, save the executed copy, return seconds.
 
     ``parameters`` (name to value) override the notebook's parameters cell, like papermill's ``-p``.
-    The kernel runs with ``QUIET_KERNEL_ENV``: no progress bars in the saved copy.
+    The kernel runs with ``QUIET_KERNEL_ENV`` (no widget progress bars), and a text bar is saved once, as it ended.
     """
     import os
     import shutil
@@ -56,6 +56,7 @@ def execute(notebook: Path, build_dir: Path, timeout: int = 900, parameters: Map
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     nb = nbformat.read(notebook, as_version=4)
     if parameters:
@@ -72,6 +73,10 @@ def execute(notebook: Path, build_dir: Path, timeout: int = 900, parameters: Map
         if kernel.has_kernel:
             kernel.shutdown_kernel()
         shutil.rmtree(sockets, ignore_errors=True)
+        # A text progress bar arrives as one stream output per update, each starting with "\r".
+        # Merging a cell's consecutive stream outputs and dropping what each "\r" overwrote saves
+        # the bar once, as it ended, as JupyterLab shows it (other renderers print every update).
+        CoalesceStreamsPreprocessor().preprocess(nb, {})
         build_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, build_dir / notebook.name)
     return time.perf_counter() - start

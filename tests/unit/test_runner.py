@@ -107,3 +107,20 @@ def test_executed_copies_carry_no_progress_bar_stubs(tmp_path, tmp_outputs):
     runner.execute(notebooks / "01_bars.ipynb", build)
     outputs = nbformat.read(build / "01_bars.ipynb", as_version=4).cells[0].outputs
     assert [output.get("text") for output in outputs] == ["2\n"]  # no "Map: 0%" widget, only the print
+
+
+def test_executed_copies_keep_a_text_progress_bar_once_as_it_ended(tmp_path, tmp_outputs):
+    notebooks, build = tmp_path / "nbs", tmp_path / "build"
+    notebooks.mkdir()
+    # Updates far enough apart that the kernel sends each as its own stream message, as tqdm's do.
+    code = (
+        "import sys, time\n"
+        "for step in range(1, 4):\n"
+        "    sys.stderr.write(f'\\r{step}/3'); sys.stderr.flush(); time.sleep(0.3)\n"
+        "sys.stderr.write('\\n'); sys.stderr.flush()\n"
+        "print('done')"
+    )
+    write_notebook(notebooks / "01_bar.ipynb", code)
+    runner.execute(notebooks / "01_bar.ipynb", build)
+    outputs = nbformat.read(build / "01_bar.ipynb", as_version=4).cells[0].outputs
+    assert [(output.name, output.text) for output in outputs] == [("stderr", "3/3\n"), ("stdout", "done\n")]
