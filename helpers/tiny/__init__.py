@@ -44,11 +44,12 @@ CODE_VOCAB_SIZE = 8000
 # six categories, of which the notebook keeps two: about 60 % of the rows).
 REVIEW_SIZES = {"train": 3000, "validation": 200, "test": 400}
 # No dropout: the tiny model trains for a few hundred steps, too few to overfit. The vocabulary
-# is about the most SentencePiece can make of the reviews' few hundred distinct words. The
-# pretraining copies 3,000 unlabelled reviews for 250 steps of 32 (see ``mt5_checkpoint``).
+# is about the most SentencePiece can make of the reviews' few hundred distinct words, and ten
+# sentinels serve the pretraining: 500 steps of 32 restoring 3,000 unlabelled reviews with
+# spans of words hidden, T5's span corruption (see ``mt5_checkpoint``).
 MT5_SETTINGS = {
-    "vocab_size": 320, "d_model": 128, "d_ff": 256, "d_kv": 32, "num_layers": 2, "num_heads": 4,
-    "max_length": 128, "dropout_rate": 0.0, "pretrain_steps": 250,
+    "vocab_size": 320, "sentinels": 10, "d_model": 128, "d_ff": 256, "d_kv": 32, "num_layers": 2, "num_heads": 4,
+    "max_length": 128, "dropout_rate": 0.0, "pretrain_steps": 500,
 }
 MT5_PRETRAINING_TEXTS = 3000
 
@@ -264,20 +265,21 @@ def reviews_dataset(seed: int = 0) -> DatasetDict:
 
 
 def mt5_checkpoint(seed: int = 0) -> str:
-    """Return the folder of a small mT5, pretrained to copy unlabelled reviews, with a SentencePiece tokenizer.
+    """Return the folder of a small mT5, briefly pretrained on unlabelled reviews, with a SentencePiece tokenizer.
 
-    The tokenizer is trained on the tiny reviews' training split. The model then copies
-    ``MT5_PRETRAINING_TEXTS`` review bodies drawn apart from the data set's (no titles) for
-    250 steps on one thread, about 75 s, cached; ``pretraining.json`` in the folder says how
-    it went. Without that start, the model does not learn to read its input within the
-    notebook's few hundred steps and writes the same title for every review.
+    The tokenizer is trained on the tiny reviews' training split. The model then learns, for
+    500 steps on one thread (about 70 s, cached; ``pretraining.json`` in the folder says how it
+    went), to restore ``MT5_PRETRAINING_TEXTS`` review bodies drawn apart from the data set's (no
+    titles) whose words were hidden in spans, as mT5 was pretrained. Without such a start, the
+    model does not learn to read its input within the notebook's few hundred steps and writes
+    the same title for every review.
     """
     from helpers.tiny.mt5 import build_mt5
     from helpers.tiny.reviews import unlabelled_reviews
 
     # The key names the exact corpus (the data entry's key), so new data means a new tokenizer.
     params = {
-        "builder": "mt5-v2", "code": _code("tiny/mt5.py", "tiny/checkpoints.py"), "corpus": entry_key("reviews-data", _reviews_params(seed)),
+        "builder": "mt5-v3", "code": _code("tiny/mt5.py", "tiny/checkpoints.py"), "corpus": entry_key("reviews-data", _reviews_params(seed)),
         "pretraining_texts": MT5_PRETRAINING_TEXTS, "seed": seed, **MT5_SETTINGS,
     }  # fmt: skip
 

@@ -10,7 +10,7 @@ import torch
 
 from helpers import tiny
 from helpers.tiny import reviews
-from helpers.tiny.mt5 import build_mt5
+from helpers.tiny.mt5 import build_mt5, sentinel, span_corruption
 
 
 def _texts(count: int = 300) -> list[str]:
@@ -49,7 +49,8 @@ def test_mt5_checkpoint_loads_like_a_hub_one_with_the_trained_vocabulary(tmp_cac
     assert folder == tiny.mt5_checkpoint()
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSeq2SeqLM.from_pretrained(folder)
-    assert len(tokenizer) == 80 == model.config.vocab_size  # not the 104-token fallback
+    sentinels = tiny.MT5_SETTINGS["sentinels"]
+    assert len(tokenizer) == 80 + sentinels == model.config.vocab_size  # not the 104-token fallback
     assert type(model).__name__ == "MT5ForConditionalGeneration"
     assert tokenizer.decode(tokenizer("The plot is great.")["input_ids"], skip_special_tokens=True) == "The plot is great."
 
@@ -97,3 +98,71 @@ def test_small_initializer_factor_starts_near_a_uniform_guess(tmp_path):
 def test_build_mt5_refuses_a_vocabulary_it_cannot_train(tmp_path):
     with pytest.raises(RuntimeError):
         build_mt5(tmp_path, ["only a few words here"], vocab_size=500)
+
+
+def _put_back(source: str, target: str) -> str:
+    """Return ``source`` with each sentinel replaced by the span that follows it in ``target``."""
+    spans, current = {}, None
+    for word in target.split():
+        if word.startswith("<extra_id_"):
+            current = spans.setdefault(word, [])
+        else:
+            current.append(word)
+    return " ".join(word for token in source.split() for word in spans.get(token, [token]))
+
+
+def test_span_corruption_hides_spans_that_the_target_gives_back_in_order():
+    text = " ".join(f"word{i}" for i in range(40))
+    source, target = span_corruption(text, random.Random(0), sentinels=10)
+    assert _put_back(source, target) == text
+    hidden = [word for word in target.split() if not word.startswith("<extra_id_")]
+    assert len(hidden) == 6  # 15 % of 40 words
+    spans = [word for word in source.split() if word.startswith("<extra_id_")]
+    assert spans == [sentinel(i) for i in range(len(spans))] and 1 <= len(spans) <= 9
+    assert target.split()[0] == sentinel(0) and target.split()[-1] == sentinel(len(spans))
+    source_words = source.split()
+    assert all(not (a.startswith("<extra_id_") and b.startswith("<extra_id_")) for a, b in zip(source_words, source_words[1:]))
+
+
+def test_span_corruption_is_the_same_for_the_same_seed_and_differs_for_another():
+    text = _texts(1)[0]
+    first = span_corruption(text, random.Random(3), sentinels=10)
+    assert span_corruption(text, random.Random(3), sentinels=10) == first
+    assert any(span_corruption(text, random.Random(seed), sentinels=10) != first for seed in range(4, 10))
+
+
+def test_span_corruption_keeps_a_word_and_a_sentinel_for_the_end_even_in_short_texts():
+    for text in ("two words", "just three words"):
+        source, target = span_corruption(text, random.Random(0), sentinels=2)
+        assert _put_back(source, target) == text
+        assert source.split()[0] != sentinel(0) and target.split()[-1] == sentinel(1)
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        ("one", {"sentinels": 10}, "at least two words"),
+        ("two words", {"sentinels": 1}, "at least 2 sentinels"),
+        ("two words", {"sentinels": 10, "noise_density": 1.5}, "between 0 and 1"),
+    ],
+)
+def test_span_corruption_refuses_what_it_cannot_corrupt(text, options, message):
+    with pytest.raises(ValueError, match=message):
+        span_corruption(text, random.Random(0), **options)
+
+
+def test_build_mt5_refuses_span_pretraining_without_sentinels(tmp_path):
+    with pytest.raises(ValueError, match="sentinels"):
+        build_mt5(tmp_path, _texts(), vocab_size=80, pretraining_texts=_texts(4), pretrain_steps=5)
+
+
+def test_the_sentinels_are_single_special_tokens_after_the_pieces(tmp_path):
+    from transformers import AutoTokenizer
+
+    folder = build_mt5(tmp_path, _texts(), vocab_size=80, d_model=16, d_ff=32, d_kv=4, sentinels=3)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert len(tokenizer) == 83
+    ids = tokenizer(f"The plot {sentinel(0)} great {sentinel(2)}")["input_ids"]
+    assert {tokenizer.convert_tokens_to_ids(sentinel(i)) for i in range(3)} == {80, 81, 82}
+    assert 80 in ids and 82 in ids
+    assert tokenizer.decode(ids, skip_special_tokens=True) == "The plot great"
