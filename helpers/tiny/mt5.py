@@ -7,7 +7,7 @@ beginning-of-sequence token). Reading that file back needs ``protobuf``.
 The model can be pretrained, briefly, with T5's own objective, *span corruption*: spans of a text
 are replaced by sentinel tokens (``<extra_id_0>``, ``<extra_id_1>``, ...) and the model writes the
 missing spans, each after its sentinel. T5 and mT5 hide 15 % of the tokens in spans of three on
-average (Raffel et al. 2020, section 3.1.4; Xue et al. 2021 keep the objective); here whole words
+average (Raffel et al. 2020, the T5 paper; Xue et al. 2021, the mT5 paper); here whole words
 are hidden, which needs no tokenizer.
 """
 
