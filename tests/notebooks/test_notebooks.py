@@ -195,12 +195,14 @@ def test_question_answering_writes_a_loss_curve(notebook_results):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_question_answering_sum_of_logits_beats_per_window_probabilities(notebook_results):
+def test_question_answering_per_window_probabilities_pick_windows_without_the_answer_where_logits_do_not(notebook_results):
     results = notebook_results("06_question_answering.ipynb")
     rules, trainer = results["answer_rules"], results["trainer"]
     # Within one window the two rules rank spans alike: they may only disagree across windows.
     assert rules["disagreements_with_one_window"] == 0, rules
     assert 0 < rules["disagreements"] <= rules["questions_with_several_windows"], rules
-    # The lesson of section 6: the course's rule picks better answers than the probabilities.
-    assert trainer["f1"] > rules["probability_rule"]["f1"], (trainer, rules)
-    assert rules["right_by_logits"] > rules["right_by_probabilities"], rules
+    # The lesson of section 6: where they disagree, a per-window softmax often picks a window that
+    # does not hold the answer, and the raw logits seldom do. (The F1 gap between the rules is
+    # printed, not asserted: with the course's three epochs it ranged from 1.1 to 3.5 over five
+    # seeds, too close to zero to hold on every machine.)
+    assert rules["wrong_window_by_probabilities"] >= max(5, 3 * rules["wrong_window_by_logits"]), rules

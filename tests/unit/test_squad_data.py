@@ -134,6 +134,27 @@ def test_biography_starts_with_the_birth_sentence_and_every_answer_sits_at_its_s
         assert birth_date in first_sentence
 
 
+def test_biography_holds_as_many_other_facts_and_fillers_as_asked(pools):
+    training = {slot: kept for slot, (kept, _) in pools.items()}
+    for seed in range(10):
+        _, bare, triples = biography(training, random.Random(seed), other_facts=(1, 1), fillers=0)
+        # The birth sentence's two questions plus the one to three of a single other fact.
+        assert 3 <= len(triples) <= 5, triples
+        _, padded, same_triples = biography(training, random.Random(seed), other_facts=(1, 1), fillers=3)
+        # The same facts and questions, three sentences longer; the answers' offsets follow the fillers.
+        assert [q for q, _, _ in same_triples] == [q for q, _, _ in triples]
+        assert padded.count(". ") == bare.count(". ") + 3
+        for question, answer, start in same_triples:
+            assert padded[start : start + len(answer)] == answer, (seed, question)
+
+
+def test_qa_contexts_are_shorter_than_the_pretraining_biographies(squad):
+    contexts = set(squad["train"]["context"])
+    biographies = pretraining_texts(0, len(contexts))
+    # Four to six facts and one filler against five to seven and two: notebook 6's windows fit more of them.
+    assert sum(map(len, contexts)) / len(contexts) < 0.9 * sum(map(len, biographies)) / len(biographies)
+
+
 def test_pretraining_texts_are_deterministic_and_other_documents_than_the_qa_contexts(squad, pools):
     texts = pretraining_texts(0, 50)
     assert texts == pretraining_texts(0, 50)
