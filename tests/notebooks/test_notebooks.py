@@ -197,7 +197,7 @@ def test_question_answering_writes_a_loss_curve(notebook_results):
 
 def test_question_answering_per_window_probabilities_pick_windows_without_the_answer_where_logits_do_not(notebook_results):
     results = notebook_results("06_question_answering.ipynb")
-    rules, trainer = results["answer_rules"], results["trainer"]
+    rules = results["answer_rules"]
     # Within one window the two rules rank spans alike: they may only disagree across windows.
     assert rules["disagreements_with_one_window"] == 0, rules
     assert 0 < rules["disagreements"] <= rules["questions_with_several_windows"], rules
