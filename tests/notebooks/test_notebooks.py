@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,19 @@ def test_token_classification_reaches_the_tiny_bar(notebook_results):
     # The custom loop ran as a real two-process group and learned the task too.
     assert results["accelerate_processes"] == 2
     assert results["accelerate"]["f1"] >= 0.90, results["accelerate"]
+
+
+def test_token_classification_tiny_keeps_the_pretrained_word_embeddings_and_trains_the_layers(notebook_results):
+    from safetensors.torch import load_file
+
+    notebook_results("01_token_classification.ipynb")
+    pretrained = load_file(Path(tiny.bert_checkpoint()) / "model.safetensors")
+    for folder in ("model", "accelerate"):  # the Trainer's model and the loop's
+        trained = load_file(output_dir("token_classification") / folder / "model.safetensors")
+        name = "bert.embeddings.word_embeddings.weight"
+        assert trained[name].equal(pretrained[name]), f"{folder}: the word embeddings changed"
+        name = "bert.encoder.layer.0.attention.self.query.weight"
+        assert not trained[name].equal(pretrained[name]), f"{folder}: the first layer did not train"
 
 
 def test_token_classification_writes_a_loss_curve(notebook_results):
