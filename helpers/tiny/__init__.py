@@ -36,7 +36,14 @@ __all__ = [
 
 NER_SIZES = {"train": 8000, "validation": 300, "test": 500}
 # The tiny DistilBERT: its size, and its short general pretraining (see ``distilbert_checkpoint``).
-DISTILBERT_SETTINGS = {"vocab_size": 4000, "hidden_size": 64, "num_layers": 2, "num_heads": 4, "pretrain_steps": 100}
+DISTILBERT_SETTINGS = {
+    "vocab_size": 4000,
+    "hidden_size": 64,
+    "num_layers": 2,
+    "num_heads": 4,
+    "pretrain_steps": 1500,
+    "block_size": 32,
+}
 # How much code the tiny causal-LM corpus holds, and the share of its files held out.
 CODE_SIZES = {"max_mb": 0.8, "valid_fraction": 0.1, "max_file_kb": 64}
 CODE_VOCAB_SIZE = 8000
@@ -210,13 +217,14 @@ def marian_checkpoint(seed: int = 0) -> str:
 def distilbert_checkpoint(seed: int = 0) -> str:
     """Return the folder of a small uncased DistilBERT with a short *general* pretraining.
 
-    Its tokenizer and its pretraining (100 steps of masked language modelling) use the
-    docstrings of 🤗 Transformers (machine-learning prose about models, layers and tensors), a
-    different corpus from the tiny IMDB-shaped data, which is Python's own documentation.
+    Its tokenizer and its pretraining (1,500 steps of masked language modelling on blocks of 32
+    tokens, two heads of each layer started on the neighbouring tokens) use the docstrings of
+    🤗 Transformers (machine-learning prose about models, layers and tensors), a different corpus
+    from the tiny IMDB-shaped data, which is Python's own documentation.
     """
     from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
 
-    params = {"builder": "distilbert-v3", "code": _code("tiny/prose.py", "tiny/checkpoints.py"), "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
+    params = {"builder": "distilbert-v4", "code": _code("tiny/prose.py", "tiny/checkpoints.py"), "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
 
     def build(tmp: Path) -> None:
         build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)

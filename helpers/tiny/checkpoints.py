@@ -7,6 +7,7 @@ Each builder writes a folder that ``AutoTokenizer.from_pretrained(folder)`` and
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -107,7 +108,7 @@ def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, 
     return folder
 
 
-# The file in which ``build_bert`` records how its pretraining went.
+# The file in which ``build_bert`` and ``build_distilbert`` record how their pretraining went.
 PRETRAINING_RECORD = "pretraining.json"
 
 # The size of the sinusoidal start of a pretrained tiny BERT's position embeddings (its token
@@ -434,6 +435,20 @@ def token_blocks(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], block
     return [stream[start : start + block_size] for start in range(0, len(stream) - block_size + 1, block_size)]
 
 
+def _encoder_and_head(model: PreTrainedModel):
+    """Return the encoder and the prediction head of a BERT or DistilBERT masked LM, or None for other models."""
+    if hasattr(model, "bert") and hasattr(model, "cls"):
+        return model.bert, model.cls
+    if isinstance(model, DistilBertForMaskedLM):
+
+        def head(hidden: torch.Tensor) -> torch.Tensor:
+            hidden = model.vocab_layer_norm(model.activation(model.vocab_transform(hidden)))
+            return model.vocab_projector(hidden)
+
+        return model.distilbert, head
+    return None
+
+
 def pretrain_mlm(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -452,18 +467,18 @@ def pretrain_mlm(
 
     The texts are cut into blocks of ``block_size`` tokens (default: the tokenizer's
     ``model_max_length``); batches are drawn with a seeded generator, and the masking is seeded
-    too, so the same call gives the same model. With ``masked_positions_only=True`` (BERT models)
-    the prediction head runs only on the masked positions, the only ones the loss reads: the same
-    loss for a fraction of the head's cost. With ``shifted_positions=True`` (BERT models) each
-    block gets position ids that start at a random place, so that short blocks, which are cheap,
-    still train every one of the model's position embeddings.
+    too, so the same call gives the same model. With ``masked_positions_only=True`` (BERT and
+    DistilBERT models) the prediction head runs only on the masked positions, the only ones the
+    loss reads: the same loss for a fraction of the head's cost. With ``shifted_positions=True``
+    (the same models) each block gets position ids that start at a random place, so that short
+    blocks, which are cheap, still train every one of the model's position embeddings.
     """
     block_size = block_size or tokenizer.model_max_length
-    is_bert = hasattr(model, "bert") and hasattr(model, "cls")
-    if masked_positions_only and not is_bert:
-        raise ValueError("masked_positions_only needs a BertForMaskedLM (a model with .bert and .cls).")
-    if shifted_positions and not is_bert:
-        raise ValueError("shifted_positions needs a BertForMaskedLM (a model with .bert and .cls).")
+    parts = _encoder_and_head(model)
+    if masked_positions_only and parts is None:
+        raise ValueError("masked_positions_only needs a BertForMaskedLM or a DistilBertForMaskedLM.")
+    if shifted_positions and parts is None:
+        raise ValueError("shifted_positions needs a BertForMaskedLM or a DistilBertForMaskedLM.")
     num_positions = model.config.max_position_embeddings
     if block_size > num_positions:
         raise ValueError(f"block_size {block_size} is longer than the model's {num_positions} positions.")
@@ -490,8 +505,9 @@ def pretrain_mlm(
         if masked_positions_only:
             labels = batch.pop("labels")
             masked = labels != -100
-            hidden = model.bert(**batch).last_hidden_state
-            loss = torch.nn.functional.cross_entropy(model.cls(hidden[masked]), labels[masked])
+            encoder, head = parts
+            hidden = encoder(**batch).last_hidden_state
+            loss = torch.nn.functional.cross_entropy(head(hidden[masked]), labels[masked])
         else:
             loss = model(**batch).loss
         loss.backward()
@@ -501,6 +517,53 @@ def pretrain_mlm(
         losses.append(loss.item())
     model.eval()
     return losses
+
+
+# The periods (in tokens) of the sines and cosines that ``attend_to_neighbours`` writes into the
+# position embeddings: short ones tell a token from its neighbours, long ones keep positions far
+# apart from looking alike.
+NEIGHBOUR_PERIODS = (3, 5, 8, 13, 21, 40, 90, 256)
+
+
+def attend_to_neighbours(model: DistilBertForMaskedLM, amplitude: float = 0.1, sharpness: float = 1.3) -> None:
+    """Start the position embeddings and two heads of every layer so that those heads look at the previous and the next token.
+
+    The position table gets a sine and a cosine of each of ``NEIGHBOUR_PERIODS`` in the last
+    dimensions of the embedding (zeros elsewhere). In every layer, head 0's query and key read only
+    those dimensions, the key turned by one token's angle, so that a token's query matches best the
+    key of the token before it; head 1 is turned the other way and looks at the token after it.
+    The other heads, the values and everything else keep their random start, and all of it is
+    trained as usual. A small masked LM started at random spends its first thousands of steps
+    guessing only frequent tokens, because it has not yet learned where to look.
+    """
+    if not isinstance(model, DistilBertForMaskedLM):
+        raise TypeError(f"attend_to_neighbours needs a DistilBertForMaskedLM, not a {type(model).__name__}.")
+    config = model.config
+    head_dim = config.dim // config.n_heads
+    pairs = min(len(NEIGHBOUR_PERIODS), head_dim // 2, config.dim // 4)
+    if config.n_heads < 2 or pairs < 1:
+        raise ValueError(f"attend_to_neighbours needs at least two heads of at least two dimensions, not {config.n_heads} of {head_dim}.")
+    angles = torch.tensor([2 * math.pi / period for period in NEIGHBOUR_PERIODS[:pairs]])
+    first = config.dim - 2 * pairs  # the position dimensions are the last 2 * pairs
+    phases = torch.arange(config.max_position_embeddings, dtype=torch.float32)[:, None] * angles
+    table = torch.zeros(config.max_position_embeddings, config.dim)
+    table[:, first::2] = amplitude * torch.cos(phases)
+    table[:, first + 1 :: 2] = amplitude * torch.sin(phases)
+    with torch.no_grad():
+        model.distilbert.embeddings.position_embeddings.weight.copy_(table)
+        for layer in model.distilbert.transformer.layer:
+            attention = layer.attention
+            for head, direction in ((0, 1.0), (1, -1.0)):  # 0 looks back, 1 looks ahead
+                rows = slice(head * head_dim, (head + 1) * head_dim)
+                for linear in (attention.q_lin, attention.k_lin):
+                    linear.weight[rows] = 0.0
+                    linear.bias[rows] = 0.0
+                for pair, angle in enumerate(angles.tolist()):
+                    row, column = head * head_dim + 2 * pair, first + 2 * pair
+                    cos, sin = math.cos(direction * angle), math.sin(direction * angle)
+                    attention.q_lin.weight[row, column] = sharpness
+                    attention.q_lin.weight[row + 1, column + 1] = sharpness
+                    attention.k_lin.weight[row : row + 2, column : column + 2] = sharpness * torch.tensor([[cos, -sin], [sin, cos]])
 
 
 def build_distilbert(
@@ -513,13 +576,18 @@ def build_distilbert(
     num_heads: int = 4,
     max_length: int = 128,
     pretrain_steps: int = 100,
+    block_size: int = 32,
     learning_rate: float = 2e-3,
+    pretrain_threads: int = 1,
     seed: int = 0,
 ) -> Path:
     """Write a small uncased DistilBERT, pretrained for ``pretrain_steps`` steps on ``texts``, to ``folder``.
 
     The lowercase WordPiece tokenizer is trained on the same ``texts``. With ``pretrain_steps=0``
-    the model keeps its random initial weights.
+    the model keeps its random initial weights. Before a pretraining, two heads of every layer
+    are started on the neighbouring tokens (``attend_to_neighbours``); the pretraining then reads
+    blocks of ``block_size`` tokens at shifted positions and runs the prediction head on the masked
+    tokens only, on ``pretrain_threads`` PyTorch threads, and ``pretraining.json`` records it.
     """
     tokenizer = wordpiece_tokenizer(texts, vocab_size=vocab_size, lowercase=True, max_length=max_length)
     config = DistilBertConfig(
@@ -533,10 +601,27 @@ def build_distilbert(
     )
     torch.manual_seed(seed)
     model = DistilBertForMaskedLM(config)
+    record = None
     if pretrain_steps:
-        with torch_threads(1):
-            pretrain_mlm(model, tokenizer, texts, steps=pretrain_steps, learning_rate=learning_rate, seed=seed)
-    return save_checkpoint(model, tokenizer, folder)
+        attend_to_neighbours(model)
+        started = time.perf_counter()
+        with torch_threads(pretrain_threads):
+            losses = pretrain_mlm(
+                model,
+                tokenizer,
+                texts,
+                steps=pretrain_steps,
+                block_size=block_size,
+                learning_rate=learning_rate,
+                masked_positions_only=True,
+                shifted_positions=True,
+                seed=seed,
+            )
+        record = pretraining_record(losses, time.perf_counter() - started, pretrain_threads)
+    folder = save_checkpoint(model, tokenizer, folder)
+    if record:
+        (folder / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return folder
 
 
 def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, eos_token: str = "<|endoftext|>") -> Tokenizer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -49,23 +50,42 @@ def test_masked_language_modeling_reaches_the_tiny_bar(notebook_results):
     assert results["mode"] == "tiny"
     trainer = results["trainer"]
     # The SYLLABUS's bars: half the perplexity with the Trainer, 0.6 of it with the loop, which
-    # trains one epoch on two CPU processes.
+    # trains two epochs on two CPU processes.
     assert trainer["perplexity_after"] <= 0.5 * trainer["perplexity_before"], trainer
     assert results["accelerate_processes"] == 2
     loop = results["accelerate"]
     assert loop["perplexity_after"] <= 0.6 * loop["perplexity_before"], loop
 
 
-def test_masked_language_modeling_moves_the_blank_towards_words_of_the_domain(notebook_results):
-    risers = notebook_results("02_masked_language_modeling.ipynb")["probe_risers"]
-    assert len(risers) == 5, risers
-    # The five words whose probability at the probe's blank grew most begin words of the domain's
-    # training texts (Python's documentation), each at least twice as likely as before (measured,
-    # seeds 42 / 1 / 2: 5.8 to 40 times).
-    domain_text = " ".join(tiny.imdb_dataset()["train"]["text"]).lower()
-    for word, (before, after) in risers.items():
-        assert re.search(rf"\b{re.escape(word)}", domain_text), word
-        assert after >= 2 * before, (word, before, after)
+def _word_shares(texts) -> tuple[Counter, int]:
+    """Return how often each lowercase word occurs in texts, and how many words they hold."""
+    counts = Counter(word for text in texts for word in re.findall(r"[a-z]+", text.lower()))
+    return counts, sum(counts.values())
+
+
+def test_masked_language_modeling_adapted_model_guesses_words_of_the_domain(notebook_results):
+    from helpers.tiny.prose import general_texts
+
+    probe = notebook_results("02_masked_language_modeling.ipynb")["probe"]
+    assert len(probe["starting"]) == len(probe["adapted"]) == 5, probe
+    domain, domain_words = _word_shares(tiny.imdb_dataset()["train"]["text"])
+    general, general_words = _word_shares(general_texts())
+
+    def domain_words_among(guesses: list[str]) -> list[str]:
+        # Words at least twice as common (per word) in the domain's training texts, Python's
+        # documentation, as in the 🤗 Transformers docstrings the starting model learned from.
+        return [
+            guess
+            for guess in guesses
+            if guess.isalpha() and domain[guess] / domain_words >= 2 * max(general[guess], 1) / general_words
+        ]
+
+    # The course's lesson: adaptation moves the guesses to the domain's words. Measured with
+    # seeds 42 / 1 / 2 / 3: three or four of the adapted model's five (file, string, name,
+    # module, object, function, class: 2.3 to 8.9 times as common), none of the starting
+    # model's five (model, image, tokens, layer, token: at most 0.06 times as common).
+    assert len(domain_words_among(probe["adapted"])) >= 2, probe
+    assert domain_words_among(probe["starting"]) == [], probe
 
 
 def test_masked_language_modeling_writes_a_loss_curve(notebook_results):

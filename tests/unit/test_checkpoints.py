@@ -269,13 +269,49 @@ def test_mlm_loss_on_masked_positions_only_equals_the_full_head_loss(bert_folder
     assert masked_only[1] == pytest.approx(full[1], rel=1e-3)
 
 
-def test_mlm_on_masked_positions_only_refuses_a_distilbert_model():
-    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
+def _distilbert(tokenizer, max_positions: int = 16, heads: int = 2):
+    """Return a small random DistilBertForMaskedLM for tokenizer."""
+    from transformers import DistilBertConfig, DistilBertForMaskedLM
+
+    config = DistilBertConfig(
+        vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=heads, hidden_dim=64, max_position_embeddings=max_positions
+    )
+    return DistilBertForMaskedLM(config)
+
+
+def _roberta(tokenizer):
+    """Return a small random RobertaForMaskedLM: a masked LM whose head pretrain_mlm does not know."""
+    from transformers import RobertaConfig, RobertaForMaskedLM
+
+    config = RobertaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64
+    )
+    return RobertaForMaskedLM(config)
+
+
+def test_distilbert_mlm_loss_on_masked_positions_only_equals_the_full_head_loss():
+    import copy
+
+    from transformers import BertTokenizerFast
 
     tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
-    model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
-    with pytest.raises(ValueError, match="needs a BertForMaskedLM"):
-        pretrain_mlm(model, tokenizer, PROSE, steps=1, batch_size=8, masked_positions_only=True)
+    torch.manual_seed(0)
+    model = _distilbert(tokenizer)
+    settings = {"steps": 2, "batch_size": 8, "seed": 3}
+    torch.manual_seed(0)  # the same dropout masks on both paths
+    full = pretrain_mlm(copy.deepcopy(model), tokenizer, PROSE, **settings)
+    torch.manual_seed(0)
+    masked_only = pretrain_mlm(copy.deepcopy(model), tokenizer, PROSE, masked_positions_only=True, **settings)
+    assert masked_only[0] == pytest.approx(full[0], rel=1e-4)
+    assert masked_only[1] == pytest.approx(full[1], rel=1e-3)
+
+
+def test_mlm_on_masked_positions_only_refuses_a_model_whose_head_it_does_not_know():
+    from transformers import BertTokenizerFast
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    with pytest.raises(ValueError, match="needs a BertForMaskedLM or a DistilBertForMaskedLM"):
+        pretrain_mlm(_roberta(tokenizer), tokenizer, PROSE, steps=1, batch_size=8, masked_positions_only=True)
 
 
 def _positions_seen(model, run):
@@ -316,16 +352,86 @@ def test_shifted_positions_are_seeded(bert_folder):
     assert other_seed != first
 
 
-def test_shifted_positions_refuse_a_distilbert_model_and_a_block_longer_than_the_positions(bert_folder):
-    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
+def test_shifted_positions_refuse_an_unknown_model_and_a_block_longer_than_the_positions(bert_folder):
+    from transformers import BertTokenizerFast
 
     tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
-    model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
-    with pytest.raises(ValueError, match="shifted_positions needs a BertForMaskedLM"):
-        pretrain_mlm(model, tokenizer, PROSE, steps=1, batch_size=8, shifted_positions=True)
+    with pytest.raises(ValueError, match="shifted_positions needs a BertForMaskedLM or a DistilBertForMaskedLM"):
+        pretrain_mlm(_roberta(tokenizer), tokenizer, PROSE, steps=1, batch_size=8, shifted_positions=True)
     bert = AutoModelForMaskedLM.from_pretrained(bert_folder)
     with pytest.raises(ValueError, match="longer than the model's 32 positions"):
         pretrain_mlm(bert, AutoTokenizer.from_pretrained(bert_folder), TEXTS, steps=1, batch_size=2, block_size=40)
+
+
+def test_shifted_positions_train_a_distilbert_beyond_the_block():
+    from transformers import BertTokenizerFast
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    model = _distilbert(tokenizer, max_positions=32)
+    seen = set()
+    hook = model.distilbert.embeddings.position_embeddings.register_forward_hook(
+        lambda module, inputs, output: seen.update(inputs[0].flatten().tolist())
+    )
+    settings = {"steps": 4, "batch_size": 4, "block_size": 8, "masked_positions_only": True, "seed": 0}
+    try:
+        pretrain_mlm(model, tokenizer, PROSE, shifted_positions=True, **settings)
+    finally:
+        hook.remove()
+    assert max(seen) > 8 and max(seen) < 32
+
+
+def _mean_attention_to(model, offset: int, head: int, layer: int = 0) -> float:
+    """Return the average attention weight that head gives the token offset places away (first layer by default)."""
+    model.eval()
+    ids = torch.randint(5, model.config.vocab_size, (1, 12), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        weights = model.distilbert(input_ids=ids, output_attentions=True).attentions[layer][0, head]
+    inner = range(1, 11)  # positions that have a neighbour on both sides
+    return sum(weights[i, i + offset].item() for i in inner) / len(inner)
+
+
+def test_attend_to_neighbours_points_two_heads_at_the_previous_and_the_next_token():
+    from transformers import BertTokenizerFast
+
+    from helpers.tiny.checkpoints import attend_to_neighbours
+
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    torch.manual_seed(0)
+    model = _distilbert(tokenizer, heads=4)
+    model.config._attn_implementation = "eager"  # so that the model returns its attention weights
+    # At random, every head spreads its attention over all twelve tokens.
+    assert _mean_attention_to(model, -1, head=0) < 0.2
+    attend_to_neighbours(model)
+    for layer in range(model.config.n_layers):
+        assert _mean_attention_to(model, -1, head=0, layer=layer) > 0.9
+        assert _mean_attention_to(model, +1, head=1, layer=layer) > 0.9
+    assert _mean_attention_to(model, -1, head=2) < 0.2  # the other heads keep their random start
+
+
+def test_attend_to_neighbours_refuses_other_models_and_a_single_head(bert_folder):
+    from transformers import BertTokenizerFast
+
+    from helpers.tiny.checkpoints import attend_to_neighbours
+
+    with pytest.raises(TypeError, match="needs a DistilBertForMaskedLM, not a BertForMaskedLM"):
+        attend_to_neighbours(AutoModelForMaskedLM.from_pretrained(bert_folder))
+    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+    with pytest.raises(ValueError, match="at least two heads"):
+        attend_to_neighbours(_distilbert(tokenizer, heads=1))
+
+
+def test_pretrained_distilbert_records_its_pretraining_and_looks_at_its_neighbours(tmp_path):
+    import json
+
+    from helpers.tiny.checkpoints import PRETRAINING_RECORD
+
+    folder = build_distilbert(tmp_path / "p", PROSE * 4, vocab_size=150, hidden_size=32, max_length=32, pretrain_steps=3, block_size=8)
+    record = json.loads((folder / PRETRAINING_RECORD).read_text())
+    assert record["steps"] == 3 and record["threads"] == 1 and record["first_loss"] > 0
+    model = AutoModelForMaskedLM.from_pretrained(folder, attn_implementation="eager")
+    assert _mean_attention_to(model, -1, head=0) > 0.5  # three steps barely move the start
+    random_folder = build_distilbert(tmp_path / "r", PROSE, vocab_size=150, hidden_size=32, max_length=16, pretrain_steps=0)
+    assert not (random_folder / PRETRAINING_RECORD).exists()
 
 
 def test_pretrained_bert_records_its_pretraining_and_a_random_one_does_not(tmp_path, bert_folder):
