@@ -192,27 +192,38 @@ def build_bert(
     )
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
-    record = None
     if pretrain_steps:
         with torch.no_grad():
             model.bert.embeddings.position_embeddings.weight.copy_(
                 POSITION_INIT_SCALE * sinusoidal_positions(max_length, hidden_size)
             )
+    return _pretrain_and_save(
+        model,
+        tokenizer,
+        texts,
+        folder,
+        steps=pretrain_steps,
+        threads=pretrain_threads,
+        block_size=block_size,
+        learning_rate=learning_rate,
+        mlm_probability=mlm_probability,
+        shifted_positions=shifted_positions,
+        seed=seed,
+    )
+
+
+def _pretrain_and_save(model, tokenizer, texts, folder: Path, *, steps: int, threads: int, **settings) -> Path:
+    """Pretrain ``model`` for ``steps`` steps (none when 0), save it with ``tokenizer`` to ``folder``; return the folder.
+
+    The pretraining runs on ``threads`` PyTorch threads with the prediction head on the masked
+    tokens only, and ``PRETRAINING_RECORD`` in ``folder`` records it.
+    """
+    record = None
+    if steps:
         started = time.perf_counter()
-        with torch_threads(pretrain_threads):
-            losses = pretrain_mlm(
-                model,
-                tokenizer,
-                texts,
-                steps=pretrain_steps,
-                block_size=block_size,
-                learning_rate=learning_rate,
-                mlm_probability=mlm_probability,
-                masked_positions_only=True,
-                shifted_positions=shifted_positions,
-                seed=seed,
-            )
-        record = pretraining_record(losses, time.perf_counter() - started, pretrain_threads)
+        with torch_threads(threads):
+            losses = pretrain_mlm(model, tokenizer, texts, steps=steps, masked_positions_only=True, **settings)
+        record = pretraining_record(losses, time.perf_counter() - started, threads)
     folder = save_checkpoint(model, tokenizer, folder)
     if record:
         (folder / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
@@ -526,7 +537,7 @@ NEIGHBOUR_PERIODS = (3, 5, 8, 13, 21, 40, 90, 256)
 
 
 def attend_to_neighbours(model: DistilBertForMaskedLM, amplitude: float = 0.1, sharpness: float = 1.3) -> None:
-    """Start the position embeddings and two heads of every layer so that those heads look at the previous and the next token.
+    """Start the position embeddings and heads 0 and 1 of every layer on the previous and the next token; return nothing.
 
     The position table gets a sine and a cosine of each of ``NEIGHBOUR_PERIODS`` in the last
     dimensions of the embedding (zeros elsewhere). In every layer, head 0's query and key read only
@@ -542,7 +553,9 @@ def attend_to_neighbours(model: DistilBertForMaskedLM, amplitude: float = 0.1, s
     head_dim = config.dim // config.n_heads
     pairs = min(len(NEIGHBOUR_PERIODS), head_dim // 2, config.dim // 4)
     if config.n_heads < 2 or pairs < 1:
-        raise ValueError(f"attend_to_neighbours needs at least two heads of at least two dimensions, not {config.n_heads} of {head_dim}.")
+        raise ValueError(
+            f"attend_to_neighbours needs at least two heads of at least two dimensions, not {config.n_heads} of {head_dim}."
+        )
     angles = torch.tensor([2 * math.pi / period for period in NEIGHBOUR_PERIODS[:pairs]])
     first = config.dim - 2 * pairs  # the position dimensions are the last 2 * pairs
     phases = torch.arange(config.max_position_embeddings, dtype=torch.float32)[:, None] * angles
@@ -563,7 +576,8 @@ def attend_to_neighbours(model: DistilBertForMaskedLM, amplitude: float = 0.1, s
                     cos, sin = math.cos(direction * angle), math.sin(direction * angle)
                     attention.q_lin.weight[row, column] = sharpness
                     attention.q_lin.weight[row + 1, column + 1] = sharpness
-                    attention.k_lin.weight[row : row + 2, column : column + 2] = sharpness * torch.tensor([[cos, -sin], [sin, cos]])
+                    turn = torch.tensor([[cos, -sin], [sin, cos]])
+                    attention.k_lin.weight[row : row + 2, column : column + 2] = sharpness * turn
 
 
 def build_distilbert(
@@ -601,27 +615,20 @@ def build_distilbert(
     )
     torch.manual_seed(seed)
     model = DistilBertForMaskedLM(config)
-    record = None
     if pretrain_steps:
         attend_to_neighbours(model)
-        started = time.perf_counter()
-        with torch_threads(pretrain_threads):
-            losses = pretrain_mlm(
-                model,
-                tokenizer,
-                texts,
-                steps=pretrain_steps,
-                block_size=block_size,
-                learning_rate=learning_rate,
-                masked_positions_only=True,
-                shifted_positions=True,
-                seed=seed,
-            )
-        record = pretraining_record(losses, time.perf_counter() - started, pretrain_threads)
-    folder = save_checkpoint(model, tokenizer, folder)
-    if record:
-        (folder / PRETRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    return folder
+    return _pretrain_and_save(
+        model,
+        tokenizer,
+        texts,
+        folder,
+        steps=pretrain_steps,
+        threads=pretrain_threads,
+        block_size=block_size,
+        learning_rate=learning_rate,
+        shifted_positions=True,
+        seed=seed,
+    )
 
 
 def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, eos_token: str = "<|endoftext|>") -> Tokenizer:

@@ -425,7 +425,8 @@ def test_pretrained_distilbert_records_its_pretraining_and_looks_at_its_neighbou
 
     from helpers.tiny.checkpoints import PRETRAINING_RECORD
 
-    folder = build_distilbert(tmp_path / "p", PROSE * 4, vocab_size=150, hidden_size=32, max_length=32, pretrain_steps=3, block_size=8)
+    settings = {"vocab_size": 150, "hidden_size": 32, "max_length": 32, "block_size": 8}
+    folder = build_distilbert(tmp_path / "p", PROSE * 4, pretrain_steps=3, **settings)
     record = json.loads((folder / PRETRAINING_RECORD).read_text())
     assert record["steps"] == 3 and record["threads"] == 1 and record["first_loss"] > 0
     model = AutoModelForMaskedLM.from_pretrained(folder, attn_implementation="eager")
