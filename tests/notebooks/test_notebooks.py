@@ -164,8 +164,8 @@ def test_summarization_writes_a_loss_curve(notebook_results):
 
 
 def test_running_a_notebook_twice_works_and_gives_the_same_metrics(notebook_results, run_notebook, tmp_path):
-    # The shortest notebook; it builds its data with datasets' map, launches two processes and
-    # masks at random, so it exercises every source of run-to-run variation the others have.
+    # This notebook builds its data with datasets' map, launches two processes and masks at
+    # random, so it exercises every source of run-to-run variation the others have.
     name = "02_masked_language_modeling.ipynb"
     first = notebook_results(name)
     run_notebook(name, tmp_path)  # same cache, same outputs folder: everything already exists
