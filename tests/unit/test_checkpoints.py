@@ -398,7 +398,7 @@ def test_attend_to_neighbours_points_two_heads_at_the_previous_and_the_next_toke
     tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
     torch.manual_seed(0)
     model = _distilbert(tokenizer, heads=4)
-    model.config._attn_implementation = "eager"  # so that the model returns its attention weights
+    model.set_attn_implementation("eager")  # so that the model returns its attention weights
     # At random, every head spreads its attention over all twelve tokens.
     assert _mean_attention_to(model, -1, head=0) < 0.2
     attend_to_neighbours(model)
