@@ -22,12 +22,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 # The builders of ``helpers.tiny``, in chains whose later members need the earlier ones,
-# the longest chain first so that two workers finish at about the same time.
+# the longest chains first so that two workers finish at about the same time (on an empty
+# cache the chains take about 80, 85, 70, 50 and 6 s: each worker gets about 150 s).
 CHAINS = (
     ("reviews_dataset", "mt5_checkpoint"),
     ("squad_dataset", "bert_checkpoint", "ner_dataset"),
-    ("kde4_dataset", "marian_checkpoint"),
     ("imdb_dataset", "distilbert_checkpoint"),
+    ("kde4_dataset", "marian_checkpoint"),
     ("codeparrot_dataset", "code_tokenizer"),
 )
 
