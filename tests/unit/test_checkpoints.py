@@ -186,6 +186,24 @@ PROSE = [
 ] * 40
 
 
+@pytest.fixture(scope="module")
+def prose_tokenizer():
+    """A lowercase WordPiece tokenizer of about 150 tokens trained on PROSE, for the small models below."""
+    from transformers import BertTokenizerFast
+
+    return BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+
+
+def _distilbert(tokenizer, max_positions: int = 16, heads: int = 2):
+    """Return a small random DistilBertForMaskedLM for tokenizer."""
+    from transformers import DistilBertConfig, DistilBertForMaskedLM
+
+    config = DistilBertConfig(
+        vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=heads, hidden_dim=64, max_position_embeddings=max_positions
+    )
+    return DistilBertForMaskedLM(config)
+
+
 def test_token_blocks_are_full_and_keep_the_order_of_the_stream():
     from transformers import BertTokenizerFast
 
@@ -210,16 +228,11 @@ def test_distilbert_is_uncased_loads_and_fills_masks(tmp_path):
     assert len(guesses) == 3
 
 
-def test_pretraining_lowers_the_loss_and_is_reproducible(tmp_path):
-    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
-
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
-
+def test_pretraining_lowers_the_loss_and_is_reproducible(tmp_path, prose_tokenizer):
     def trained():
         torch.manual_seed(0)
-        config = DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64, max_position_embeddings=16)
-        model = DistilBertForMaskedLM(config)
-        losses = pretrain_mlm(model, tokenizer, PROSE, steps=30, batch_size=8, learning_rate=3e-3, seed=0)
+        model = _distilbert(prose_tokenizer)
+        losses = pretrain_mlm(model, prose_tokenizer, PROSE, steps=30, batch_size=8, learning_rate=3e-3, seed=0)
         return model, losses
 
     model, losses = trained()
@@ -229,13 +242,10 @@ def test_pretraining_lowers_the_loss_and_is_reproducible(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
 
 
-def test_pretraining_on_too_little_text_says_so():
-    from transformers import BertTokenizerFast, DistilBertConfig, DistilBertForMaskedLM
-
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
-    model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=2, hidden_dim=64))
+def test_pretraining_on_too_little_text_says_so(prose_tokenizer):
+    model = _distilbert(prose_tokenizer)
     with pytest.raises(ValueError, match="fewer than one batch"):
-        pretrain_mlm(model, tokenizer, PROSE[:2], steps=1, batch_size=8)
+        pretrain_mlm(model, prose_tokenizer, PROSE[:2], steps=1, batch_size=8)
 
 
 def test_sinusoidal_positions_have_the_transformer_values():
@@ -269,16 +279,6 @@ def test_mlm_loss_on_masked_positions_only_equals_the_full_head_loss(bert_folder
     assert masked_only[1] == pytest.approx(full[1], rel=1e-3)
 
 
-def _distilbert(tokenizer, max_positions: int = 16, heads: int = 2):
-    """Return a small random DistilBertForMaskedLM for tokenizer."""
-    from transformers import DistilBertConfig, DistilBertForMaskedLM
-
-    config = DistilBertConfig(
-        vocab_size=len(tokenizer), dim=32, n_layers=1, n_heads=heads, hidden_dim=64, max_position_embeddings=max_positions
-    )
-    return DistilBertForMaskedLM(config)
-
-
 def _roberta(tokenizer):
     """Return a small random RobertaForMaskedLM: a masked LM whose head pretrain_mlm does not know."""
     from transformers import RobertaConfig, RobertaForMaskedLM
@@ -289,29 +289,23 @@ def _roberta(tokenizer):
     return RobertaForMaskedLM(config)
 
 
-def test_distilbert_mlm_loss_on_masked_positions_only_equals_the_full_head_loss():
+def test_distilbert_mlm_loss_on_masked_positions_only_equals_the_full_head_loss(prose_tokenizer):
     import copy
 
-    from transformers import BertTokenizerFast
-
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
     torch.manual_seed(0)
-    model = _distilbert(tokenizer)
+    model = _distilbert(prose_tokenizer)
     settings = {"steps": 2, "batch_size": 8, "seed": 3}
     torch.manual_seed(0)  # the same dropout masks on both paths
-    full = pretrain_mlm(copy.deepcopy(model), tokenizer, PROSE, **settings)
+    full = pretrain_mlm(copy.deepcopy(model), prose_tokenizer, PROSE, **settings)
     torch.manual_seed(0)
-    masked_only = pretrain_mlm(copy.deepcopy(model), tokenizer, PROSE, masked_positions_only=True, **settings)
+    masked_only = pretrain_mlm(copy.deepcopy(model), prose_tokenizer, PROSE, masked_positions_only=True, **settings)
     assert masked_only[0] == pytest.approx(full[0], rel=1e-4)
     assert masked_only[1] == pytest.approx(full[1], rel=1e-3)
 
 
-def test_mlm_on_masked_positions_only_refuses_a_model_whose_head_it_does_not_know():
-    from transformers import BertTokenizerFast
-
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+def test_mlm_on_masked_positions_only_refuses_a_model_whose_head_it_does_not_know(prose_tokenizer):
     with pytest.raises(ValueError, match="needs a BertForMaskedLM or a DistilBertForMaskedLM"):
-        pretrain_mlm(_roberta(tokenizer), tokenizer, PROSE, steps=1, batch_size=8, masked_positions_only=True)
+        pretrain_mlm(_roberta(prose_tokenizer), prose_tokenizer, PROSE, steps=1, batch_size=8, masked_positions_only=True)
 
 
 def _positions_seen(model, run):
@@ -352,29 +346,23 @@ def test_shifted_positions_are_seeded(bert_folder):
     assert other_seed != first
 
 
-def test_shifted_positions_refuse_an_unknown_model_and_a_block_longer_than_the_positions(bert_folder):
-    from transformers import BertTokenizerFast
-
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
+def test_shifted_positions_refuse_an_unknown_model_and_a_block_longer_than_the_positions(bert_folder, prose_tokenizer):
     with pytest.raises(ValueError, match="shifted_positions needs a BertForMaskedLM or a DistilBertForMaskedLM"):
-        pretrain_mlm(_roberta(tokenizer), tokenizer, PROSE, steps=1, batch_size=8, shifted_positions=True)
+        pretrain_mlm(_roberta(prose_tokenizer), prose_tokenizer, PROSE, steps=1, batch_size=8, shifted_positions=True)
     bert = AutoModelForMaskedLM.from_pretrained(bert_folder)
     with pytest.raises(ValueError, match="longer than the model's 32 positions"):
         pretrain_mlm(bert, AutoTokenizer.from_pretrained(bert_folder), TEXTS, steps=1, batch_size=2, block_size=40)
 
 
-def test_shifted_positions_train_a_distilbert_beyond_the_block():
-    from transformers import BertTokenizerFast
-
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
-    model = _distilbert(tokenizer, max_positions=32)
+def test_shifted_positions_train_a_distilbert_beyond_the_block(prose_tokenizer):
+    model = _distilbert(prose_tokenizer, max_positions=32)
     seen = set()
     hook = model.distilbert.embeddings.position_embeddings.register_forward_hook(
         lambda module, inputs, output: seen.update(inputs[0].flatten().tolist())
     )
     settings = {"steps": 4, "batch_size": 4, "block_size": 8, "masked_positions_only": True, "seed": 0}
     try:
-        pretrain_mlm(model, tokenizer, PROSE, shifted_positions=True, **settings)
+        pretrain_mlm(model, prose_tokenizer, PROSE, shifted_positions=True, **settings)
     finally:
         hook.remove()
     assert max(seen) > 8 and max(seen) < 32
@@ -390,14 +378,11 @@ def _mean_attention_to(model, offset: int, head: int, layer: int = 0) -> float:
     return sum(weights[i, i + offset].item() for i in inner) / len(inner)
 
 
-def test_attend_to_neighbours_points_two_heads_at_the_previous_and_the_next_token():
-    from transformers import BertTokenizerFast
-
+def test_attend_to_neighbours_points_two_heads_at_the_previous_and_the_next_token(prose_tokenizer):
     from helpers.tiny.checkpoints import attend_to_neighbours
 
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
     torch.manual_seed(0)
-    model = _distilbert(tokenizer, heads=4)
+    model = _distilbert(prose_tokenizer, heads=4)
     model.set_attn_implementation("eager")  # so that the model returns its attention weights
     # At random, every head spreads its attention over all twelve tokens.
     assert _mean_attention_to(model, -1, head=0) < 0.2
@@ -408,16 +393,13 @@ def test_attend_to_neighbours_points_two_heads_at_the_previous_and_the_next_toke
     assert _mean_attention_to(model, -1, head=2) < 0.2  # the other heads keep their random start
 
 
-def test_attend_to_neighbours_refuses_other_models_and_a_single_head(bert_folder):
-    from transformers import BertTokenizerFast
-
+def test_attend_to_neighbours_refuses_other_models_and_a_single_head(bert_folder, prose_tokenizer):
     from helpers.tiny.checkpoints import attend_to_neighbours
 
     with pytest.raises(TypeError, match="needs a DistilBertForMaskedLM, not a BertForMaskedLM"):
         attend_to_neighbours(AutoModelForMaskedLM.from_pretrained(bert_folder))
-    tokenizer = BertTokenizerFast(tokenizer_object=train_wordpiece(PROSE, 150, lowercase=True), model_max_length=16)
     with pytest.raises(ValueError, match="at least two heads"):
-        attend_to_neighbours(_distilbert(tokenizer, heads=1))
+        attend_to_neighbours(_distilbert(prose_tokenizer, heads=1))
 
 
 def test_pretrained_distilbert_records_its_pretraining_and_looks_at_its_neighbours(tmp_path):
