@@ -2,17 +2,37 @@
 
 Layout: ``root/<kind>/<owner>/<name>/<revision folder>/<files...>``, with kind ``models`` or
 ``datasets`` and the revision folder named by :func:`revision_folder`.
+
+Writes (whoami, create and delete a repo, validate a README's YAML, preupload and commit) are answered
+as huggingface_hub 2.4 makes them, for the users of ``tokens``; every repo they create or commit to lives
+in ``upload_root`` (same layout), never in ``root``. Simplifications, next to the real Hub:
+
+- Preupload answers every file "regular", so the client sends its bytes base64 inside the commit: the
+  LFS batch API and Xet uploads are never exercised, and nothing checks that large or binary files would
+  go through LFS on the real Hub. A commit line ``lfsFile`` (which also comes from copying a file the
+  tree marks as LFS) is refused with a 400. ``gitIgnore`` is not read: no file is ever ``shouldIgnore``.
+- A commit sha is computed from the branch's files (:func:`_commit_sha`), so there is no history: a
+  commit that changes no file keeps the sha, and a deleted then re-created repo gets its old shas back.
+- No pull requests (``create_pr`` is refused with a 400), no organisations, no private repos (the
+  visibility asked for is ignored), no Spaces.
+- ``validate-yaml`` only checks the front matter's shape (see :meth:`HubStandIn._validate_yaml`).
+- Reads never look at the token, where the real Hub refuses an invalid one even on a public repo
+  (huggingface/huggingface_hub PR #2847).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import sys
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,8 +49,32 @@ LAST_MODIFIED = "2024-01-01T00:00:00.000Z"
 # The Hub keeps binary and very large files in LFS; its tree entries then carry an `lfs` object.
 LFS_MIN_SIZE = 10 * 1024 * 1024
 LFS_POINTER_SIZE = 134
-METHODS = {"info": ("GET", "HEAD"), "tree": ("GET", "HEAD"), "paths-info": ("POST",), "resolve": ("GET", "HEAD")}
+METHODS = {
+    "info": ("GET", "HEAD"),
+    "tree": ("GET", "HEAD"),
+    "paths-info": ("POST",),
+    "resolve": ("GET", "HEAD"),
+    "preupload": ("POST",),
+    "commit": ("POST",),
+}
 JSON_TYPE = "application/json; charset=utf-8"
+# The repo routes that write, and the routes outside a repo that a push goes through.
+WRITE_ACTIONS = ("preupload", "commit")
+WRITE_PATHS = ("/api/repos/create", "/api/repos/delete", "/api/validate-yaml")
+# The real Hub's 401 body and X-Error-Message for a missing or unknown token: huggingface_hub's
+# hf_raise_for_status (utils/_http.py) compares X-Error-Message with it, so that this 401 is not read as
+# RepositoryNotFoundError (huggingface/huggingface_hub PR #2847, issue #3368).
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+# The repo types of create_repo / delete_repo ("type" absent means a model), by their folder.
+REPO_TYPES = {None: "models", "model": "models", "dataset": "datasets"}
+# A new Hub repo holds only `.gitattributes` (autotrain-advanced issue #206; list_repo_commits in hf_api.py:
+# "Initial commit is always a system commit containing the `.gitattributes` file"); a few of its LFS lines.
+GITATTRIBUTES = "".join(
+    f"{pattern} filter=lfs diff=lfs merge=lfs -text\n"
+    for pattern in ("*.bin", "*.parquet", "*.pt", "*.pth", "*.safetensors", "*.zip")
+)
+# The front matter of a README, as huggingface_hub's repocard.py (REGEX_YAML_BLOCK) finds it.
+YAML_BLOCK = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 
 def revision_folder(repo_dir: Path, branch: str) -> Path:
@@ -102,6 +146,22 @@ class HubError(Exception):
         return reply
 
 
+class Refusal(Exception):
+    """Any other error answer: a status, ``{"error": message}`` (plus ``extra``) and an ``X-Error-Message``."""
+
+    def __init__(self, status: int, message: str, extra: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra or {}
+
+    def reply(self) -> Reply:
+        """Return the answer for this error; clients show X-Error-Message in their exception's text."""
+        reply = json_reply({"error": self.message, **self.extra}, status=self.status)
+        reply.headers["X-Error-Message"] = self.message
+        return reply
+
+
 def json_reply(value: object, status: int = 200) -> Reply:
     """Return a reply whose body is ``value`` as JSON."""
     return Reply(status, {"Content-Type": JSON_TYPE}, json.dumps(value).encode())
@@ -137,6 +197,7 @@ def _parse_api(parts: list[str]) -> Target | None:
     if not rest:
         return Target(kind, repo_id, "info", "main", "")
     action = {"revision": "info", "tree": "tree", "paths-info": "paths-info"}.get(rest[0])
+    action = action or (rest[0] if rest[0] in WRITE_ACTIONS else None)
     # Only the tree route takes a path after the revision; clients send it quoted (a%2Fb).
     if action is None or len(rest) < 2 or (action != "tree" and len(rest) > 2):
         return None
@@ -216,6 +277,20 @@ class RepoStore:
                 if snapshot.sha == revision:
                     return snapshot
         raise HubError("RevisionNotFound", f"Invalid rev id: {revision}")
+
+    def has_repo(self, kind: str, repo_id: str) -> bool:
+        """Return whether ``root`` holds a folder for the repo (``repo_id`` is already a valid ``owner/name``)."""
+        return (self.root / kind / repo_id).is_dir()
+
+    def forget(self, below: Path) -> None:
+        """Return after dropping the cached snapshots of every folder below ``below`` (itself included).
+
+        A write calls it: two writes of the same size within the file system's clock tick leave the
+        (path, size, mtime) stats unchanged, so the cache alone could miss the change.
+        """
+        with self._lock:
+            for folder in [folder for folder in self._cache if folder == below or below in folder.parents]:
+                del self._cache[folder]
 
     def _load(self, repo_id: str, branch: str, folder: Path) -> Snapshot:
         """Return the snapshot of one revision folder, from the cache while its files are unchanged."""
@@ -367,16 +442,179 @@ def _is_true(query: dict[str, list[str]], name: str) -> bool:
     return query.get(name, ["false"])[-1].lower() in ("1", "true")
 
 
-class HubStandIn:
-    """Serves the repos below ``root`` over HTTP the way the Hugging Face Hub does, for the tests."""
+def is_write_route(raw_path: str) -> bool:
+    """Return whether a raw request path goes to one of the routes a push uses (whatever its method)."""
+    if urlsplit(raw_path).path in WRITE_PATHS:
+        return True
+    target = parse_target(raw_path)
+    return target is not None and target.action in WRITE_ACTIONS
 
-    def __init__(self, root: Path):
+
+def repo_url(endpoint: str, kind: str, repo_id: str) -> str:
+    """Return the web address of a repo: ``<endpoint>/<id>``, data sets under ``/datasets``."""
+    return f"{endpoint}/datasets/{repo_id}" if kind == "datasets" else f"{endpoint}/{repo_id}"
+
+
+def json_body(body: bytes) -> dict:
+    """Return a request's JSON object; raise a 400 Refusal when it is not one."""
+    try:
+        value = json.loads(body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Refusal(400, f"The request body is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise Refusal(400, "The request body must be a JSON object")
+    return value
+
+
+def checked_path(path: object) -> str:
+    """Return a file path of a commit, refused with a 422 unless it stays inside the repo.
+
+    The Hub answers 422 to a commit of ``..\\ddd`` (huggingface_hub tests/test_hf_api.py,
+    test_create_file_with_relative_path); the other refusals here are the stand-in's own.
+    """
+    parts = path.split("/") if isinstance(path, str) else [""]
+    if "\\" in str(path) or any(part in ("", ".", "..", ".git") for part in parts):
+        raise Refusal(422, f"Invalid path in commit: {path!r}")
+    return "/".join(parts)
+
+
+def card_problems(content: str) -> tuple[list[str], list[str]]:
+    """Return the (errors, warnings) of a README's YAML front matter: only its shape is checked."""
+    match = YAML_BLOCK.search(content)
+    if match is None or not match.group(2).strip():
+        # A card without metadata is committed with this warning (test_commit_modelcard_empty_metadata in
+        # huggingface_hub's tests/test_hf_api.py; the wording is the one users report).
+        return [], ["empty or missing yaml metadata in repo card"]
+    try:
+        card = yaml.safe_load(match.group(2))
+    except yaml.YAMLError as error:
+        return [f"Invalid YAML in the metadata: {error}"], []
+    if not isinstance(card, dict):
+        return ["The metadata must be a YAML mapping (key: value)"], []
+    errors = []
+    tags = card.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        errors.append('"tags" must be an array of strings')
+    # The Hub refuses `model-index: foo` (INVALID_MODELCARD in huggingface_hub's tests/test_hf_api.py).
+    if not isinstance(card.get("model-index", []), list):
+        errors.append('"model-index" must be an array')
+    return errors, []
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One line of a commit after the header: ``file`` (with its bytes), ``deletedFile`` or ``deletedFolder``."""
+
+    key: str
+    path: str
+    content: bytes = b""
+
+
+def _operation(line: dict) -> Operation:
+    """Return the operation of one commit line; raise a Refusal for a line the stand-in cannot apply."""
+    key, value = line.get("key"), line.get("value")
+    if not isinstance(value, dict):
+        raise Refusal(400, f"Commit line {key!r} has no value object")
+    if key == "lfsFile":
+        raise Refusal(400, "The Hub stand-in never asks for LFS uploads: send the file as a regular one")
+    if key == "deletedFolder":
+        return Operation(key, checked_path(str(value.get("path", "")).rstrip("/")))
+    if key == "deletedFile":
+        return Operation(key, checked_path(value.get("path")))
+    if key != "file":
+        raise Refusal(400, f"The Hub stand-in does not apply commit lines {key!r}")
+    if value.get("encoding") != "base64" or not isinstance(value.get("content"), str):
+        raise Refusal(400, "A commit file must carry its content base64-encoded")
+    try:
+        content = base64.b64decode(value["content"], validate=True)
+    except binascii.Error as error:
+        raise Refusal(400, f"Invalid base64 content for {value.get('path')!r}: {error}") from None
+    return Operation(key, checked_path(value.get("path")), content)
+
+
+def parse_commit(body: bytes) -> tuple[dict, list[Operation]]:
+    """Return the header value and the operations of an NDJSON commit body (see _commit_api.py)."""
+    try:
+        lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Refusal(400, f"The commit body is not NDJSON: {error}") from None
+    if not lines or not isinstance(lines[0], dict) or lines[0].get("key") != "header":
+        raise Refusal(400, "A commit starts with its header line")
+    header = lines[0].get("value")
+    if not isinstance(header, dict) or not isinstance(header.get("summary"), str):
+        raise Refusal(400, "The commit header needs a summary")
+    if not all(isinstance(line, dict) for line in lines[1:]):
+        raise Refusal(400, "Every commit line must be a JSON object")
+    return header, [_operation(line) for line in lines[1:]]
+
+
+def _remove_empty_parents(folder: Path, path: str) -> None:
+    """Return after removing the folders above ``folder/path`` that became empty, up to ``folder``."""
+    parent = (folder / path).parent
+    while parent != folder and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def apply_operations(folder: Path, files: set[str], operations: list[Operation]) -> tuple[list[str], list[str]]:
+    """Return the (added, deleted) paths after applying ``operations`` to a branch folder holding ``files``.
+
+    Every deletion is checked before anything is written, so a refused commit changes nothing.
+    """
+    present = set(files)
+    for operation in operations:
+        if operation.key == "file":
+            parents = {"/".join(operation.path.split("/")[:depth]) for depth in range(1, operation.path.count("/") + 1)}
+            if parents & present or any(path.startswith(f"{operation.path}/") for path in present):
+                raise Refusal(400, f"{operation.path} would turn a file into a folder or a folder into a file")
+            present.add(operation.path)
+            continue
+        below = {path for path in present if path.startswith(f"{operation.path}/")}
+        gone = {operation.path} & present if operation.key == "deletedFile" else below
+        if not gone:
+            # The wording of the file case is the Hub's (create_commit in hf_api.py looks for it).
+            what = "file" if operation.key == "deletedFile" else "folder"
+            raise HubError("EntryNotFound", f"A {what} with this name doesn't exist: {operation.path}")
+        present -= gone
+    added, deleted = [], []
+    for operation in operations:
+        target = folder / operation.path
+        if operation.key == "file":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(operation.content)
+            added.append(operation.path)
+        elif operation.key == "deletedFile" and target.is_file():
+            target.unlink()
+            deleted.append(operation.path)
+        elif operation.key == "deletedFolder" and target.is_dir():
+            shutil.rmtree(target)
+            deleted.append(f"{operation.path}/")
+        _remove_empty_parents(folder, operation.path)
+    return added, deleted
+
+
+class HubStandIn:
+    """Serves the repos below ``root`` over HTTP the way the Hugging Face Hub does, for the tests.
+
+    ``tokens`` maps each access token to its user's name; those users may create repos in their own
+    namespace and commit to them, in ``upload_root`` (without it the stand-in refuses every write).
+    ``root`` is never written to.
+    """
+
+    def __init__(self, root: Path, upload_root: Path | None = None, tokens: Mapping[str, str] | None = None):
         self.root = Path(root)
+        self.upload_root = Path(upload_root) if upload_root is not None else None
+        self.tokens = dict(tokens or {})
         self.endpoint = ""
         self.requests: list[tuple[str, str, int]] = []
+        # Every commit made through the API: repo_id, kind, summary, paths (added), deleted, sha.
+        self.commits: list[dict] = []
         self._served: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._store = RepoStore(self.root)
+        self._uploads = RepoStore(self.upload_root) if self.upload_root is not None else None
+        # Held by every write, and by every read of an uploaded repo, so none sees half a commit.
+        self._write_lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -427,6 +665,23 @@ class HubStandIn:
                 downloads.add((target.kind, target.repo_id))
         return downloads
 
+    def write_requests(self, since: int = 0) -> list[tuple[str, str, int]]:
+        """Return the logged requests, from ``since`` on, that went to a write route, whatever their status."""
+        with self._lock:
+            logged = self.requests[since:]
+        return [request for request in logged if is_write_route(request[1])]
+
+    def repo_folder(self, kind: str, repo_id: str, branch: str = "main") -> Path | None:
+        """Return the folder of a branch's files (kind ``models``/``datasets``), in ``root`` first, or None."""
+        owner, _, name = repo_id.partition("/")
+        if kind not in KINDS or _repo_id(owner, name) is None:
+            return None
+        for store in (self._store, self._uploads):
+            folder = revision_folder(store.root / kind / repo_id, branch) if store is not None else None
+            if folder is not None and folder.is_dir():
+                return folder
+        return None
+
     def record(self, method: str, raw_path: str, status: int, target: Target | None) -> None:
         """Return after adding one request to the log (and its repo to the served ones on a 2xx)."""
         with self._lock:
@@ -435,22 +690,47 @@ class HubStandIn:
                 self._served.add((target.kind, target.repo_id))
 
     def answer(
-        self, method: str, raw_path: str, body: bytes, range_header: str | None
+        self, method: str, raw_path: str, body: bytes, headers: Mapping[str, str] | None = None
     ) -> tuple[Reply, Target | None]:
-        """Return the reply to one request and the target it was routed to (None when no route matched)."""
-        target = parse_target(raw_path)
-        if target is None or method not in METHODS[target.action]:
-            return not_found_page(), None
+        """Return the reply to one request and the repo it was routed to (None for other routes or no route)."""
+        headers = {name.lower(): value for name, value in (headers or {}).items()}
+        route = self._routes().get(urlsplit(raw_path).path)
+        target = parse_target(raw_path) if route is None else None
         try:
-            return self._answer_target(target, method, raw_path, body, range_header), target
-        except HubError as error:
+            if route is not None:
+                return (route[1](body, headers) if method == route[0] else not_found_page()), None
+            if target is None or method not in METHODS[target.action]:
+                return not_found_page(), None
+            return self._answer_target(target, method, raw_path, body, headers), target
+        except (HubError, Refusal) as error:
             return error.reply(), target
 
-    def _answer_target(self, target: Target, method: str, raw_path: str, body: bytes, range_header: str | None) -> Reply:
-        """Return the reply for a routed request; raise HubError for the Hub's 404s."""
-        snapshot = self._store.snapshot(target.kind, target.repo_id, target.revision)
+    def _routes(self) -> dict[str, tuple[str, Callable[[bytes, dict[str, str]], Reply]]]:
+        """Return the routes outside a repo: path to (method, handler of body and headers)."""
+        return {
+            "/api/whoami-v2": ("GET", self._whoami),
+            "/api/repos/create": ("POST", self._create_repo),
+            "/api/repos/delete": ("DELETE", self._delete_repo),
+            "/api/validate-yaml": ("POST", self._validate_yaml),
+        }
+
+    def _answer_target(self, target: Target, method: str, raw_path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        """Return the reply for a routed repo request; raise HubError for the Hub's 404s."""
+        if target.action in WRITE_ACTIONS:
+            return self._answer_write(target, raw_path, body, headers)
+        store = self._store_for(target.kind, target.repo_id)
+        if store is self._store:
+            return self._answer_read(store, target, method, raw_path, body, headers)
+        with self._write_lock:
+            return self._answer_read(store, target, method, raw_path, body, headers)
+
+    def _answer_read(
+        self, store: RepoStore, target: Target, method: str, raw_path: str, body: bytes, headers: dict[str, str]
+    ) -> Reply:
+        """Return the reply for a read (info, tree, paths-info, resolve) of a repo kept in ``store``."""
+        snapshot = store.snapshot(target.kind, target.repo_id, target.revision)
         if target.action == "resolve":
-            return file_reply(snapshot, target.path, method, range_header)
+            return file_reply(snapshot, target.path, method, headers.get("range"))
         if target.action == "info":
             return json_reply(repo_info(target, snapshot))
         if target.action == "tree":
@@ -459,11 +739,186 @@ class HubStandIn:
         items = (_item(snapshot, path.strip("/")) for path in requested_paths(body))
         return json_reply([item for item in items if item is not None])
 
+    def _store_for(self, kind: str, repo_id: str) -> RepoStore:
+        """Return the store that holds the repo: ``root`` first, else ``upload_root`` (``root`` when neither does)."""
+        if self._store.has_repo(kind, repo_id) or self._uploads is None:
+            return self._store
+        return self._uploads if self._uploads.has_repo(kind, repo_id) else self._store
+
+    def _user(self, headers: dict[str, str]) -> str:
+        """Return the user of the request's ``Authorization: Bearer`` token; raise a 401 when there is none."""
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        user = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise Refusal(401, INVALID_CREDENTIALS)
+        return user
+
+    def _writable(self) -> RepoStore:
+        """Return the store of ``upload_root``; raise a 403 when the stand-in was started read-only."""
+        if self._uploads is None:
+            raise Refusal(403, "The Hub stand-in was started read-only (no upload_root): it accepts no writes")
+        return self._uploads
+
+    def _whoami(self, body: bytes, headers: dict[str, str]) -> Reply:
+        """Return the token's user, as ``GET /api/whoami-v2`` does (whoami / _inner_whoami in hf_api.py)."""
+        user = self._user(headers)
+        auth = {"type": "access_token", "accessToken": {"displayName": "stand-in", "role": "write"}}
+        return json_reply({"type": "user", "name": user, "fullname": user, "orgs": [], "auth": auth})
+
+    def _named_repo(self, body: bytes, user: str, verb: str) -> tuple[str, str]:
+        """Return the (kind, repo id) a create or delete body names; raise a 403 outside the user's namespace.
+
+        The body is ``{"name", "organization" (None: the token's user), "type"?}`` (create_repo and
+        delete_repo in hf_api.py). The 403 wording is the Hub's for a create (huggingface/deep-rl-class
+        issue #508).
+        """
+        request = json_body(body)
+        kind = REPO_TYPES.get(request.get("type"))
+        if kind is None:
+            raise Refusal(400, f"The Hub stand-in keeps model and dataset repos only, not {request.get('type')!r}")
+        namespace = request.get("organization") or user
+        repo_id = _repo_id(str(namespace), str(request.get("name")))
+        if repo_id is None:
+            raise Refusal(400, f"Invalid repo name: {namespace}/{request.get('name')}")
+        if namespace != user:
+            noun = kind.removesuffix("s")
+            raise Refusal(403, f'You don\'t have the rights to {verb} a {noun} under the namespace "{namespace}"')
+        return kind, repo_id
+
+    def _create_repo(self, body: bytes, headers: dict[str, str]) -> Reply:
+        """Return the new repo's url and id after creating it with one file, ``.gitattributes``.
+
+        ``POST /api/repos/create`` (create_repo in hf_api.py, which takes a 409 as "exists" when
+        exist_ok=True). A repo that exists answers 409 with the Hub's message (huggingface/autotrain-advanced
+        issue #206) and its ``url`` (huggingface/huggingface_hub PR #3279).
+        """
+        user = self._user(headers)
+        uploads = self._writable()
+        kind, repo_id = self._named_repo(body, user, "create")
+        url = repo_url(self.endpoint, kind, repo_id)
+        with self._write_lock:
+            if self._store.has_repo(kind, repo_id) or uploads.has_repo(kind, repo_id):
+                noun = kind.removesuffix("s")
+                raise Refusal(409, f"You already created this {noun} repo", {"url": url})
+            folder = revision_folder(uploads.root / kind / repo_id, "main")
+            folder.mkdir(parents=True)
+            (folder / ".gitattributes").write_text(GITATTRIBUTES)
+        return json_reply({"url": url, "name": repo_id})
+
+    def _delete_repo(self, body: bytes, headers: dict[str, str]) -> Reply:
+        """Return an empty object after removing a repo of the token's user from ``upload_root``.
+
+        ``DELETE /api/repos/delete`` with the body of a create (delete_repo in hf_api.py); a missing repo is
+        the 404 RepoNotFound that delete_repo(missing_ok=True) accepts. A repo in ``root`` answers 403, in
+        words of the stand-in's own.
+        """
+        user = self._user(headers)
+        uploads = self._writable()
+        kind, repo_id = self._named_repo(body, user, "delete")
+        with self._write_lock:
+            if self._store.has_repo(kind, repo_id):
+                raise Refusal(403, f"You don't have the rights to delete {repo_id}")
+            if not uploads.has_repo(kind, repo_id):
+                raise HubError("RepoNotFound", "Repository not found")
+            shutil.rmtree(uploads.root / kind / repo_id)
+            uploads.forget(uploads.root / kind / repo_id)
+        return json_reply({})
+
+    def _validate_yaml(self, body: bytes, headers: dict[str, str]) -> Reply:
+        """Return 200, or 400 with the errors, for the front matter of a README: ``{"errors", "warnings"}``.
+
+        ``POST /api/validate-yaml`` with ``{"content", "repoType"}`` (_validate_yaml in hf_api.py, which
+        sends a token, and RepoCard.validate in repocard.py, which sends none: so no token is needed). The
+        real Hub validates much more (license ids, the known metadata keys and their types, model-index
+        results); the stand-in only checks the shape: a YAML mapping, ``tags`` a list of strings,
+        ``model-index`` a list. A card without front matter passes with a warning, as on the Hub.
+        """
+        content = json_body(body).get("content")
+        if not isinstance(content, str):
+            raise Refusal(400, "validate-yaml needs the README text as content")
+        errors, warnings = card_problems(content)
+        reply = {"errors": [{"message": error} for error in errors], "warnings": [{"message": w} for w in warnings]}
+        return json_reply(reply, status=400 if errors else 200)
+
+    def _branch_to_write(self, target: Target, raw_path: str, headers: dict[str, str]) -> Snapshot:
+        """Return the snapshot of the branch a preupload or commit writes to, after the Hub's checks.
+
+        In order: 401 without a known token, 403 when read-only, 404 RepoNotFound, 403 when the repo is
+        not the token user's or lies in ``root`` (that wording is the stand-in's own), 400 for a pull
+        request, 404 RevisionNotFound when the revision is no branch. Call it holding the write lock.
+        """
+        user = self._user(headers)
+        uploads = self._writable()
+        store = self._store_for(target.kind, target.repo_id)
+        if not store.has_repo(target.kind, target.repo_id):
+            raise HubError("RepoNotFound", "Repository not found")
+        if store is not uploads or target.repo_id.split("/")[0] != user:
+            raise Refusal(403, f"You don't have the rights to write to {target.repo_id}")
+        if _is_true(parse_qs(urlsplit(raw_path).query), "create_pr"):
+            raise Refusal(400, "The Hub stand-in does not open pull requests")
+        if not revision_folder(uploads.root / target.kind / target.repo_id, target.revision).is_dir():
+            raise HubError("RevisionNotFound", f"Invalid rev id: {target.revision}")
+        return uploads.snapshot(target.kind, target.repo_id, target.revision)
+
+    def _answer_write(self, target: Target, raw_path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        """Return the reply to a preupload or a commit, made under the write lock."""
+        with self._write_lock:
+            snapshot = self._branch_to_write(target, raw_path, headers)
+            if target.action == "preupload":
+                return self._preupload(snapshot, body)
+            return self._commit(target, snapshot, body)
+
+    def _preupload(self, snapshot: Snapshot, body: bytes) -> Reply:
+        """Return the upload mode of each file: always "regular", with the blob id of the file on the branch.
+
+        ``POST .../preupload/<rev>`` with ``{"files": [{"path", "sample", "size"}]}``; the answer's fields are
+        the ones _fetch_upload_modes and _validate_preupload_info in _commit_api.py read. The client skips a
+        file whose blob id equals the one given here.
+        """
+        files = json_body(body).get("files")
+        if not isinstance(files, list) or not all(isinstance(item, dict) for item in files):
+            raise Refusal(400, "preupload needs a list of files")
+        answers = []
+        for item in files:
+            entry = snapshot.files.get(str(item.get("path")))
+            oid = entry.blob_id if entry is not None else None
+            answers.append({"path": item.get("path"), "uploadMode": "regular", "shouldIgnore": False, "oid": oid})
+        return json_reply({"files": answers})
+
+    def _commit(self, target: Target, snapshot: Snapshot, body: bytes) -> Reply:
+        """Return the new commit's sha and url after applying an NDJSON commit to the branch folder.
+
+        ``POST .../commit/<rev>`` (_prepare_commit_payload and _send_commit in _commit_api.py). A
+        ``parentCommit`` that is not the branch's head answers 412 (the stand-in's wording).
+        """
+        header, operations = parse_commit(body)
+        parent = header.get("parentCommit")
+        if parent is not None and parent != snapshot.sha:
+            raise Refusal(412, f"The parent commit {parent} is not the head of {snapshot.branch} ({snapshot.sha})")
+        uploads = self._writable()
+        added, deleted = apply_operations(snapshot.folder, set(snapshot.files), operations)
+        uploads.forget(snapshot.folder)
+        sha = uploads.snapshot(target.kind, target.repo_id, snapshot.branch).sha
+        self.commits.append(
+            {
+                "repo_id": target.repo_id,
+                "kind": target.kind,
+                "summary": header["summary"],
+                "paths": added,
+                "deleted": deleted,
+                "sha": sha,
+            }
+        )
+        url = f"{repo_url(self.endpoint, target.kind, target.repo_id)}/commit/{sha}"
+        return json_reply({"success": True, "commitOid": sha, "commitUrl": url, "hookOutput": ""})
+
 
 class _Server(ThreadingHTTPServer):
     """Listens on a free port of 127.0.0.1 and remembers its open connections, to close them on stop."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 makes Linux reset some of 16 clients that connect at once.
+    request_queue_size = 64
 
     def __init__(self, hub: HubStandIn):
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -518,13 +973,17 @@ class _Handler(BaseHTTPRequestHandler):
         """Return after answering a POST."""
         self._respond()
 
+    def do_DELETE(self) -> None:
+        """Return after answering a DELETE."""
+        self._respond()
+
     def _respond(self) -> None:
         """Return after reading the body, answering and logging the request."""
         hub = self.server.hub
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         try:
-            reply, target = hub.answer(self.command, self.path, body, self.headers.get("Range"))
+            reply, target = hub.answer(self.command, self.path, body, dict(self.headers.items()))
         except Exception as error:  # noqa: BLE001 - a bug here must reach the client as a 500, not hang it
             reply, target = json_reply({"error": f"{type(error).__name__}: {error}"}, status=500), None
         # Logged before the reply goes out, so a client that has its answer always finds it in the log.

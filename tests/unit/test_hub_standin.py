@@ -1,4 +1,5 @@
-"""The Hub stand-in answers like the Hub: the libraries load from it and fail fast on wrong ids and revisions."""
+"""The Hub stand-in answers like the Hub: the libraries load from it and fail fast on wrong ids and revisions,
+and huggingface_hub's HfApi can log in, create repos, push to them and read back what it pushed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from huggingface_hub import HfApi, ModelCard, constants, hf_hub_download
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 from helpers import modes
 from hub_standin import HubStandIn, revision_folder
@@ -443,3 +446,299 @@ def test_a_client_that_resets_its_connection_leaves_no_traceback(hub, capfd):
     status, _, _ = http(f"{hub.endpoint}/api/models/tiny-org/nothing")  # the server still answers
     assert status == 404
     assert "Traceback" not in capfd.readouterr().err
+
+
+# --- Writes, through huggingface_hub's HfApi in this process (it imports in a fraction of a second).
+
+USER, TOKEN = "ada", "hf_standin_ada"
+OTHER_USER, OTHER_TOKEN = "bob", "hf_standin_bob"
+# A token whose user has the fixtures' namespace: root stays read-only all the same.
+FIXTURE_OWNER_TOKEN = "hf_standin_tiny_org"
+TOKENS = {TOKEN: USER, OTHER_TOKEN: OTHER_USER, FIXTURE_OWNER_TOKEN: MODEL_ID.split("/")[0]}
+INVALID_CREDENTIALS = {"error": "Invalid credentials in Authorization header"}
+
+
+@pytest.fixture
+def hf_online(tmp_path, monkeypatch):
+    """Return after letting huggingface_hub reach 127.0.0.1, with no token file, cache or HF_TOKEN of the machine."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # conftest sets HF_HUB_OFFLINE=1 before huggingface_hub is imported; its constants are read at call time.
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf" / "token"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+
+
+@pytest.fixture
+def writable_hub(hub_root, tmp_path, hf_online):
+    """Return a started stand-in over ``hub_root`` that keeps pushed repos in ``tmp_path/uploads``."""
+    with HubStandIn(hub_root, upload_root=tmp_path / "uploads", tokens=TOKENS) as standin:
+        yield standin
+
+
+@pytest.fixture
+def api(writable_hub) -> HfApi:
+    """Return a client of the writable stand-in that sends USER's token."""
+    return HfApi(endpoint=writable_hub.endpoint, token=TOKEN)
+
+
+def folder_contents(folder: Path) -> dict[str, bytes]:
+    """Return every file below ``folder`` by its relative path, with its bytes."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def status_of(call) -> int:
+    """Return the HTTP status of the HfHubHTTPError that ``call()`` raises."""
+    with pytest.raises(HfHubHTTPError) as caught:
+        call()
+    return caught.value.response.status_code
+
+
+def upload(api: HfApi, repo_id: str, path: str, content: bytes, **options):
+    """Return what ``api.upload_file`` returns after pushing ``content`` to ``path`` in a model repo."""
+    return api.upload_file(path_or_fileobj=content, path_in_repo=path, repo_id=repo_id, **options)
+
+
+def post_json(url: str, value: object, token: str | None = None, method: str = "POST") -> tuple:
+    """Return (status, headers, body) of a JSON request, with a bearer token when given."""
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    return http(url, method=method, headers=headers, data=json.dumps(value).encode())
+
+
+def post_commit(hub: HubStandIn, repo_id: str, lines: list[dict], token: str = TOKEN) -> tuple:
+    """Return (status, headers, body) of a raw NDJSON commit to a model repo's main branch."""
+    data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {token}"}
+    return http(f"{hub.endpoint}/api/models/{repo_id}/commit/main", method="POST", headers=headers, data=data)
+
+
+def commit_header(summary: str = "raw commit") -> dict:
+    """Return the header line of a raw commit."""
+    return {"key": "header", "value": {"summary": summary, "description": ""}}
+
+
+def test_whoami_names_the_user_of_the_token(api):
+    who = api.whoami()
+    assert (who["type"], who["name"], who["orgs"]) == ("user", USER, [])
+    assert who["auth"]["accessToken"]["role"] == "write"
+
+
+def test_whoami_with_an_unknown_token_is_a_401(writable_hub):
+    assert status_of(HfApi(endpoint=writable_hub.endpoint, token="hf_wrong").whoami) == 401
+    status, _, body = http(f"{writable_hub.endpoint}/api/whoami-v2")
+    assert (status, json.loads(body)) == (401, INVALID_CREDENTIALS)
+
+
+def test_writes_without_a_token_are_401_with_the_hubs_body(writable_hub):
+    anonymous = HfApi(endpoint=writable_hub.endpoint, token=False)
+    assert status_of(lambda: anonymous.create_repo(f"{USER}/anonymous")) == 401
+    base = writable_hub.endpoint
+    for url, value in (
+        (f"{base}/api/repos/create", {"name": "anonymous", "organization": USER}),
+        (f"{base}/api/models/{USER}/anonymous/preupload/main", {"files": []}),
+        (f"{base}/api/models/{USER}/anonymous/commit/main", commit_header()),
+    ):
+        status, headers, body = post_json(url, value)
+        assert (status, json.loads(body)) == (401, INVALID_CREDENTIALS)
+        # huggingface_hub reads this header to tell a bad token from a missing repo.
+        assert headers["X-Error-Message"] == INVALID_CREDENTIALS["error"]
+    assert writable_hub.repo_folder("models", f"{USER}/anonymous") is None
+
+
+def test_create_repo_makes_a_repo_in_upload_root_holding_only_gitattributes(api, writable_hub, tmp_path):
+    url = api.create_repo(f"{USER}/fresh")
+    assert (url, url.repo_id) == (f"{writable_hub.endpoint}/{USER}/fresh", f"{USER}/fresh")
+    assert [item.path for item in api.list_repo_tree(f"{USER}/fresh")] == [".gitattributes"]
+    folder = writable_hub.repo_folder("models", f"{USER}/fresh")
+    assert folder == revision_folder(tmp_path / "uploads" / "models" / USER / "fresh", "main")
+    assert "*.safetensors filter=lfs diff=lfs merge=lfs -text" in (folder / ".gitattributes").read_text()
+    data = api.create_repo(f"{USER}/rows", repo_type="dataset")
+    assert data == f"{writable_hub.endpoint}/datasets/{USER}/rows"
+    assert api.repo_info(f"{USER}/rows", repo_type="dataset").sha == commit_sha(writable_hub, "datasets", data.repo_id)
+
+
+def test_create_repo_twice_is_409_unless_exist_ok(api, writable_hub):
+    api.create_repo(f"{USER}/twice")
+    assert status_of(lambda: api.create_repo(f"{USER}/twice")) == 409
+    assert api.create_repo(f"{USER}/twice", exist_ok=True).repo_id == f"{USER}/twice"
+    status, _, body = post_json(f"{writable_hub.endpoint}/api/repos/create", {"name": "twice"}, TOKEN)
+    assert (status, json.loads(body)["url"]) == (409, f"{writable_hub.endpoint}/{USER}/twice")
+
+
+def test_create_repo_in_another_namespace_is_403_naming_it_and_creates_nothing(api, writable_hub, tmp_path):
+    with pytest.raises(HfHubHTTPError) as caught:
+        api.create_repo(f"{OTHER_USER}/theirs")
+    assert caught.value.response.status_code == 403
+    assert f'under the namespace "{OTHER_USER}"' in str(caught.value)
+    assert writable_hub.repo_folder("models", f"{OTHER_USER}/theirs") is None
+    assert not (tmp_path / "uploads" / "models" / OTHER_USER).exists()
+
+
+def test_upload_folder_then_download_gives_text_and_binary_bytes_back(api, writable_hub, tmp_path):
+    source = tmp_path / "source"
+    (source / "nested").mkdir(parents=True)
+    (source / "notes.txt").write_text("hello from the stand-in\n")
+    (source / "nested" / "weights.bin").write_bytes(b"\x00\x01binary\x00\xff" * 64)
+    api.create_repo(f"{USER}/pushed")
+    info = api.upload_folder(repo_id=f"{USER}/pushed", folder_path=source, commit_message="first push")
+    assert info.oid == api.repo_info(f"{USER}/pushed").sha
+    assert info.commit_url == f"{writable_hub.endpoint}/{USER}/pushed/commit/{info.oid}"
+    assert sorted(api.list_repo_files(f"{USER}/pushed")) == [".gitattributes", "nested/weights.bin", "notes.txt"]
+    for path in ("notes.txt", "nested/weights.bin"):
+        local = hf_hub_download(
+            f"{USER}/pushed", path, endpoint=writable_hub.endpoint, token=TOKEN, cache_dir=tmp_path / "cache"
+        )
+        assert Path(local).read_bytes() == (source / path).read_bytes()
+    assert writable_hub.commits == [
+        {
+            "repo_id": f"{USER}/pushed",
+            "kind": "models",
+            "summary": "first push",
+            "paths": ["nested/weights.bin", "notes.txt"],
+            "deleted": [],
+            "sha": info.oid,
+        }
+    ]
+
+
+def test_second_upload_that_changes_one_file_makes_a_new_commit_sha(api, writable_hub, tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "a.txt").write_text("one")
+    (source / "b.txt").write_text("same")
+    api.create_repo(f"{USER}/evolving")
+    first = api.upload_folder(repo_id=f"{USER}/evolving", folder_path=source).oid
+    (source / "a.txt").write_text("two")
+    second = api.upload_folder(repo_id=f"{USER}/evolving", folder_path=source).oid
+    assert first != second == api.repo_info(f"{USER}/evolving").sha
+    # The client skips the unchanged file: the preupload told it the blob id already on the branch.
+    assert writable_hub.commits[-1]["paths"] == ["a.txt"]
+
+
+def test_upload_to_a_missing_repo_is_repository_not_found(api):
+    with pytest.raises(RepositoryNotFoundError):
+        upload(api, f"{USER}/never-created", "x.txt", b"x")
+
+
+def test_upload_to_another_users_repo_is_403(api, writable_hub):
+    HfApi(endpoint=writable_hub.endpoint, token=OTHER_TOKEN).create_repo(f"{OTHER_USER}/theirs")
+    assert status_of(lambda: upload(api, f"{OTHER_USER}/theirs", "x.txt", b"x")) == 403
+    assert writable_hub.commits == []
+
+
+def test_delete_file_removes_it_and_changes_the_sha(api, writable_hub):
+    api.create_repo(f"{USER}/pruned")
+    upload(api, f"{USER}/pruned", "keep.txt", b"keep")
+    before = upload(api, f"{USER}/pruned", "dir/drop.txt", b"drop").oid
+    after = api.delete_file("dir/drop.txt", repo_id=f"{USER}/pruned").oid
+    assert after != before
+    assert sorted(api.list_repo_files(f"{USER}/pruned")) == [".gitattributes", "keep.txt"]
+    assert writable_hub.commits[-1]["deleted"] == ["dir/drop.txt"]
+    assert not (writable_hub.repo_folder("models", f"{USER}/pruned") / "dir").exists()
+
+
+def test_upload_with_run_as_future_completes_in_the_background(api):
+    api.create_repo(f"{USER}/later")
+    future = upload(api, f"{USER}/later", "later.txt", b"later", run_as_future=True)
+    assert future.result(timeout=10).oid == api.repo_info(f"{USER}/later").sha
+    assert "later.txt" in api.list_repo_files(f"{USER}/later")
+
+
+def test_model_card_validate_passes_a_good_card_and_rejects_tags_that_are_not_strings(writable_hub, monkeypatch):
+    # RepoCard.validate posts to constants.ENDPOINT, with no token.
+    monkeypatch.setattr(constants, "ENDPOINT", writable_hub.endpoint)
+    ModelCard("---\nlicense: mit\ntags:\n- text-classification\n---\n# A model\n").validate()
+    with pytest.raises(ValueError, match="tags"):
+        ModelCard("---\ntags:\n- 1\n- 2\n---\n# A model\n").validate()
+    # A non-mapping front matter never reaches the server through ModelCard: its constructor refuses it.
+    with pytest.raises(ValueError, match="should be a dict"):
+        ModelCard("---\n- a\n- b\n---\n")
+
+
+def test_readme_whose_front_matter_is_not_a_mapping_is_refused_before_any_upload(api, writable_hub):
+    api.create_repo(f"{USER}/carded")
+    since = len(writable_hub.requests)
+    # HfApi has no public validate_yaml in 2.4: create_commit calls its _validate_yaml for a README.md.
+    with pytest.raises(ValueError, match="Invalid metadata in README.md"):
+        upload(api, f"{USER}/carded", "README.md", b"---\n- a\n- b\n---\n# x\n")
+    assert writable_hub.write_requests(since) == [("POST", "/api/validate-yaml", 400)]
+    status, _, body = post_json(f"{writable_hub.endpoint}/api/validate-yaml", {"content": "---\n[\n---\n"})
+    assert status == 400 and json.loads(body)["errors"][0]["message"]
+
+
+def test_readme_without_front_matter_uploads_with_the_hubs_warning(api):
+    api.create_repo(f"{USER}/bare-card")
+    with pytest.warns(UserWarning, match="empty or missing yaml metadata"):
+        upload(api, f"{USER}/bare-card", "README.md", b"# No metadata\n")
+    assert "README.md" in api.list_repo_files(f"{USER}/bare-card")
+
+
+def test_delete_repo_removes_it_and_reads_then_raise_repository_not_found(api, writable_hub):
+    api.create_repo(f"{USER}/short-lived")
+    api.delete_repo(f"{USER}/short-lived")
+    with pytest.raises(RepositoryNotFoundError):
+        api.repo_info(f"{USER}/short-lived")
+    assert writable_hub.repo_folder("models", f"{USER}/short-lived") is None
+    with pytest.raises(RepositoryNotFoundError):
+        api.delete_repo(f"{USER}/short-lived")
+    api.delete_repo(f"{USER}/short-lived", missing_ok=True)
+
+
+def test_write_requests_is_empty_after_reads_and_lists_a_push(api, writable_hub):
+    api.model_info(MODEL_ID)
+    api.list_repo_files(MODEL_ID)
+    assert writable_hub.write_requests() == []
+    since = len(writable_hub.requests)
+    api.create_repo(f"{USER}/logged")
+    upload(api, f"{USER}/logged", "x.txt", b"x")
+    assert writable_hub.write_requests(since) == [
+        ("POST", "/api/repos/create", 200),
+        ("POST", f"/api/models/{USER}/logged/preupload/main", 200),
+        ("POST", f"/api/models/{USER}/logged/commit/main", 200),
+    ]
+
+
+def test_fixture_repo_in_root_cannot_be_committed_to_and_root_is_unchanged(writable_hub, hub_root):
+    before = folder_contents(hub_root)
+    owner = HfApi(endpoint=writable_hub.endpoint, token=FIXTURE_OWNER_TOKEN)
+    assert status_of(lambda: upload(owner, MODEL_ID, "config.json", b"x")) == 403
+    assert status_of(lambda: owner.delete_repo(MODEL_ID)) == 403
+    assert status_of(lambda: owner.create_repo(MODEL_ID)) == 409
+    status, _, _ = post_commit(writable_hub, MODEL_ID, [commit_header()], FIXTURE_OWNER_TOKEN)
+    assert status == 403
+    assert folder_contents(hub_root) == before
+
+
+def test_stand_in_without_upload_root_refuses_writes_with_403(hub_root, hf_online):
+    with HubStandIn(hub_root, tokens=TOKENS) as read_only:
+        api = HfApi(endpoint=read_only.endpoint, token=TOKEN)
+        assert api.whoami()["name"] == USER
+        with pytest.raises(HfHubHTTPError, match="read-only") as caught:
+            api.create_repo(f"{USER}/nowhere")
+        assert caught.value.response.status_code == 403
+
+
+def test_commit_on_a_stale_parent_commit_is_412(api, writable_hub):
+    api.create_repo(f"{USER}/raced")
+    stale = api.repo_info(f"{USER}/raced").sha
+    upload(api, f"{USER}/raced", "a.txt", b"first")
+    assert status_of(lambda: upload(api, f"{USER}/raced", "b.txt", b"second", parent_commit=stale)) == 412
+    assert "b.txt" not in api.list_repo_files(f"{USER}/raced")
+
+
+def test_raw_commit_refuses_climbing_paths_and_lfs_lines_and_changes_nothing(api, writable_hub):
+    api.create_repo(f"{USER}/guarded")
+    folder = writable_hub.repo_folder("models", f"{USER}/guarded")
+    before = folder_contents(folder.parent.parent)
+    good = {"key": "file", "value": {"path": "ok.txt", "content": "b2s=", "encoding": "base64"}}
+    for line, expected in (
+        ({"key": "file", "value": {"path": "../../escape.txt", "content": "b2s=", "encoding": "base64"}}, 422),
+        ({"key": "file", "value": {"path": "/etc/escape.txt", "content": "b2s=", "encoding": "base64"}}, 422),
+        ({"key": "deletedFile", "value": {"path": "missing.txt"}}, 404),
+        ({"key": "lfsFile", "value": {"path": "big.bin", "algo": "sha256", "oid": "0" * 64, "size": 1}}, 400),
+    ):
+        status, _, body = post_commit(writable_hub, f"{USER}/guarded", [commit_header(), good, line])
+        assert (status, "error" in json.loads(body)) == (expected, True)
+    assert folder_contents(folder.parent.parent) == before
+    assert writable_hub.commits == []
