@@ -22,6 +22,8 @@ def resolve_mode(cell_value: str) -> str:
     In tiny mode this also sets ``HF_HUB_OFFLINE=1``, so that no library tries the network.
     Call it before importing transformers or datasets, which read that variable on import.
     """
+    if not os.environ.get(MODE_ENV_VAR) and not isinstance(cell_value, str):
+        raise TypeError(f'MODE in the parameters cell is {_describe(cell_value)}; it must be "tiny" or "full".')
     mode = (os.environ.get(MODE_ENV_VAR) or cell_value).strip().lower()
     if mode not in MODES:
         source = f"${MODE_ENV_VAR}" if os.environ.get(MODE_ENV_VAR) else "MODE in the parameters cell"
@@ -59,3 +61,37 @@ def require_hub(timeout: float = 5.0) -> None:
             f"Full mode downloads data and checkpoints from the Hugging Face Hub, "
             f"but {endpoint} could not be reached ({reason}). {_switch_hint()}"
         ) from None
+
+
+def _describe(value: object) -> str:
+    return f"{value!r}, of type {type(value).__name__}"
+
+
+def check_parameters(
+    mode: str, *, push_to_hub: object, hub_model_id: object, seed: object, max_samples: object
+) -> None:
+    """Return quietly if the parameters cell's values have the right types; raise TypeError or ValueError naming the one that does not.
+
+    ``mode`` is the resolved mode. Sharing needs the Hub, so ``push_to_hub`` in tiny mode, which
+    runs offline, is refused here, before anything is loaded.
+    """
+    if not isinstance(push_to_hub, bool):
+        raise TypeError(f"PUSH_TO_HUB in the parameters cell is {_describe(push_to_hub)}; it must be True or False.")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"SEED in the parameters cell is {_describe(seed)}; it must be a whole number, such as 42.")
+    if max_samples is not None and (not isinstance(max_samples, int) or isinstance(max_samples, bool) or max_samples < 1):
+        raise ValueError(
+            f"MAX_SAMPLES in the parameters cell is {_describe(max_samples)}; it must be None (all the data) "
+            "or a whole number of at least 1, such as 1_000."
+        )
+    if not isinstance(hub_model_id, str) or not hub_model_id.strip():
+        raise TypeError(
+            f'HUB_MODEL_ID in the parameters cell is {_describe(hub_model_id)}; it must be a repository name, '
+            'such as "bert-finetuned-ner", or "organisation/name".'
+        )
+    if push_to_hub and mode != "full":
+        raise ValueError(
+            "PUSH_TO_HUB is True, but this notebook runs in tiny mode, which works offline: its small models "
+            'are for learning on a CPU, not for sharing. Set MODE = "full" (and unset COURSE_MODE) to share '
+            "the real models, or PUSH_TO_HUB = False."
+        )

@@ -76,3 +76,42 @@ def test_require_hub_accepts_any_http_answer(monkeypatch):
     finally:
         thread.join(timeout=5)
         server.server_close()
+
+
+def test_a_mode_that_is_not_text_is_named_in_the_first_cell(monkeypatch):
+    monkeypatch.delenv("COURSE_MODE", raising=False)
+    with pytest.raises(TypeError, match=r"MODE in the parameters cell is 3, of type int; it must be \"tiny\" or \"full\""):
+        modes.resolve_mode(3)
+
+
+GOOD = {"push_to_hub": False, "hub_model_id": "bert-finetuned-ner", "seed": 42, "max_samples": None}
+
+
+@pytest.mark.parametrize(
+    "name, value, error, message",
+    [
+        ("seed", "abc", TypeError, r"SEED in the parameters cell is 'abc', of type str; it must be a whole number"),
+        ("seed", 4.2, TypeError, r"SEED in the parameters cell is 4\.2"),
+        ("seed", True, TypeError, r"SEED in the parameters cell is True"),
+        ("push_to_hub", "yes", TypeError, r"PUSH_TO_HUB in the parameters cell is 'yes', of type str; it must be True or False"),
+        ("push_to_hub", 1, TypeError, r"PUSH_TO_HUB in the parameters cell is 1"),
+        ("max_samples", 0, ValueError, r"MAX_SAMPLES in the parameters cell is 0, of type int; it must be None"),
+        ("max_samples", "100", ValueError, r"MAX_SAMPLES in the parameters cell is '100'"),
+        ("hub_model_id", None, TypeError, r"HUB_MODEL_ID in the parameters cell is None"),
+        ("hub_model_id", " ", TypeError, r"HUB_MODEL_ID in the parameters cell is ' '"),
+    ],
+)
+def test_a_parameter_of_the_wrong_type_is_named_before_anything_runs(name, value, error, message):
+    with pytest.raises(error, match=message):
+        modes.check_parameters("full", **{**GOOD, name: value})
+
+
+def test_good_parameters_pass_in_both_modes():
+    modes.check_parameters("tiny", **GOOD)
+    modes.check_parameters("full", **{**GOOD, "push_to_hub": True, "max_samples": 1_000, "seed": 0})
+
+
+def test_sharing_in_tiny_mode_is_refused_at_once_saying_what_to_change():
+    with pytest.raises(ValueError, match="tiny mode, which works offline") as error:
+        modes.check_parameters("tiny", **{**GOOD, "push_to_hub": True})
+    assert 'MODE = "full"' in str(error.value) and "PUSH_TO_HUB = False" in str(error.value)
