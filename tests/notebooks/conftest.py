@@ -13,6 +13,9 @@ from helpers.results import output_dir
 from helpers.runner import execute, task_of
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+# The learner the Hub stand-in knows: a token that can write to this user's namespace only.
+HUB_TOKEN = "hf_course_test_token"
+HUB_USER = "course-learner"
 # Results written before this are stale. `make test` runs nbval in a first pytest run and these
 # checks in a second one, and passes the first run's start in COURSE_RESULTS_SINCE.
 SESSION_START = float(os.environ.get("COURSE_RESULTS_SINCE", time.time()))
@@ -48,3 +51,14 @@ def notebook_results(tmp_path_factory):
         return cache[name]
 
     return results_of
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory):
+    """Return the Hub stand-in for the session: the fixture repositories, and a folder for what learners push."""
+    from hub_standin import HubStandIn
+    from hub_standin.repos import build_fixture_hub
+
+    uploads = tmp_path_factory.mktemp("hub-uploads")
+    with HubStandIn(build_fixture_hub(), upload_root=uploads, tokens={HUB_TOKEN: HUB_USER}) as stand_in:
+        yield stand_in

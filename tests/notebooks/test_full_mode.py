@@ -3,8 +3,9 @@
 The stand-in (``tests/hub_standin``) serves the Hub ids the notebooks name, laid out like the real
 repositories, with the tiny data and checkpoints as contents. The notebooks reach it through
 ``HF_ENDPOINT`` alone, so ``from_pretrained`` and ``load_dataset`` take their real download path:
-revision resolution, file listing, configuration detection and caching. The full settings stay as
-written; only the data are small (``MAX_SAMPLES`` in the parameters cell) and notebook 5's GPT-2 is
+revision resolution, file listing, configuration detection and caching. Every run shares its two models
+(``PUSH_TO_HUB = True``, with the stand-in's test token), and the tests read back what landed. The
+full settings stay as written; only the data are small (``MAX_SAMPLES`` in the parameters cell) and notebook 5's GPT-2 is
 narrower (``MODEL_SHAPE``): one optimizer step of the course's 124M-parameter shape takes minutes on
 two CPU cores.
 """
@@ -13,12 +14,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 from unittest import mock
 
 import nbformat
 import pytest
+import torch
+import yaml
 
 from helpers.runner import execute, task_of
 
@@ -56,16 +60,6 @@ HUB_ID_KEYS = {
 
 
 @pytest.fixture(scope="session")
-def hub():
-    """Return the Hub stand-in, serving the fixture repositories for the whole session."""
-    from hub_standin import HubStandIn
-    from hub_standin.repos import build_fixture_hub
-
-    with HubStandIn(build_fixture_hub()) as stand_in:
-        yield stand_in
-
-
-@pytest.fixture(scope="session")
 def full_run(hub, tmp_path_factory):
     """Return a function that runs a notebook in full mode once per session and returns what it showed.
 
@@ -82,7 +76,9 @@ def full_run(hub, tmp_path_factory):
             startup = folder / "ipython" / "profile_default" / "startup"
             startup.mkdir(parents=True)
             (startup / "record_modules.py").write_text(RECORD_MODULES)
+            token, user = next(iter(hub.tokens.items()))
             environment = {
+                "HF_TOKEN": token,  # the learner's token: they can write to their own namespace
                 "IPYTHONDIR": str(folder / "ipython"),
                 "COURSE_TEST_MODULES_FILE": str(folder / "modules.json"),
                 "COURSE_MODE": "full",
@@ -90,8 +86,8 @@ def full_run(hub, tmp_path_factory):
                 "HF_HOME": str(folder / "hf-home"),  # an empty Hub cache: every file is downloaded
                 "COURSE_OUTPUT_DIR": str(folder / "outputs"),
             }
-            first_request = len(hub.requests)
-            parameters = {"MAX_SAMPLES": MAX_SAMPLES, **EXTRA_PARAMETERS.get(name, {})}
+            first_request, first_commit = len(hub.requests), len(hub.commits)
+            parameters = {"MAX_SAMPLES": MAX_SAMPLES, "PUSH_TO_HUB": True, **EXTRA_PARAMETERS.get(name, {})}
             with mock.patch.dict(os.environ, environment):
                 os.environ.pop("HF_HUB_OFFLINE", None)  # the kernel inherits this environment
                 start = time.perf_counter()
@@ -108,6 +104,9 @@ def full_run(hub, tmp_path_factory):
                 "downloaded": hub.repos_downloaded(since=first_request),
                 "modules": set(json.loads((folder / "modules.json").read_text())),
                 "seconds": seconds,
+                "outputs": folder / "outputs" / task_of(NOTEBOOKS / name),
+                "commits": hub.commits[first_commit:],
+                "user": user,
             }
             print(f"{name} in full mode: {seconds:.1f} s")
         return runs[name]
@@ -220,3 +219,95 @@ def test_full_mode_causal_lm_loop_steps_its_scheduler_once_per_optimizer_step(fu
     # Gradient accumulation over 8 batches: the scheduler must not step on every batch.
     assert loop["steps"] >= 1
     assert loop["scheduler_steps"] == loop["steps"]
+
+
+# ---- Sharing: what the notebook pushed, read back from the stand-in --------------------------------
+
+
+def parameters_of(name: str) -> dict:
+    """Return the values the notebook's parameters cell sets."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    namespace: dict = {}
+    exec(cell.source, namespace)
+    return namespace
+
+
+def hub_tag(name: str) -> str:
+    """Return the tag the notebook gives its model cards (``HUB_TAG = "..."``)."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (match,) = [m for c in nb.cells for m in re.findall(r'^HUB_TAG = "([^"]+)"', c.source, re.MULTILINE)]
+    return match
+
+
+def files_below(folder: Path) -> set[str]:
+    """Return the relative paths of the files below ``folder``."""
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+
+
+def card_metadata(folder: Path) -> dict:
+    """Return the YAML front matter of ``folder/README.md``."""
+    text = (folder / "README.md").read_text()
+    return yaml.safe_load(re.match(r"---\n(.*?)\n---\n", text, re.DOTALL).group(1))
+
+
+def assert_same_weights(remote: Path, local: Path) -> None:
+    """Assert that two folders' ``model.safetensors`` hold the same tensors."""
+    from safetensors.torch import load_file
+
+    remote_weights, local_weights = load_file(remote / "model.safetensors"), load_file(local / "model.safetensors")
+    assert remote_weights.keys() == local_weights.keys()
+    assert all(torch.equal(remote_weights[key], local_weights[key]) for key in local_weights)
+
+
+# What a repository must never hold: training state only needed to resume (optimizer, scheduler,
+# random generators) and the Trainer's checkpoint folders.
+TRAINING_STATE = re.compile(r"(^|/)(checkpoint-[^/]*/|optimizer\.pt$|scheduler\.pt$|rng_state.*\.pth$|trainer_state\.json$)")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_mode_shares_both_models_in_the_learners_namespace(full_run, name):
+    run = full_run(name)
+    trainer_repo = f"{run['user']}/{parameters_of(name)['HUB_MODEL_ID']}"
+    assert run["results"]["hub"] == {"trainer": trainer_repo, "loop": f"{trainer_repo}-accelerate", "matches_local": True}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_mode_trainer_repository_holds_the_saved_model_and_a_card_with_the_task_tag(full_run, hub, name):
+    run = full_run(name)
+    remote = hub.repo_folder("models", run["results"]["hub"]["trainer"])
+    local = run["outputs"] / "model"
+    files = files_below(remote)
+    assert files == files_below(local) | {".gitattributes", "README.md", "training_args.bin"}
+    assert {"config.json", "model.safetensors", "tokenizer_config.json"} <= files
+    assert not [path for path in files if TRAINING_STATE.search(path)]
+    assert_same_weights(remote, local)
+    tags = card_metadata(remote)["tags"]
+    assert hub_tag(name) in tags and "generated_from_trainer" in tags
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_mode_loop_repository_holds_the_loops_model_pushed_after_every_epoch(full_run, hub, name):
+    run = full_run(name)
+    repo_id = run["results"]["hub"]["loop"]
+    remote, local = hub.repo_folder("models", repo_id), run["outputs"] / "accelerate"
+    files = files_below(remote)
+    assert files == (files_below(local) - {"loop_results.json"}) | {".gitattributes"}
+    assert {"README.md", "config.json", "model.safetensors", "tokenizer_config.json"} <= files
+    assert not [path for path in files if TRAINING_STATE.search(path)]
+    assert_same_weights(remote, local)
+    card = card_metadata(remote)
+    settings = full_settings(name)
+    assert card["tags"] == [hub_tag(name)]
+    assert card["datasets"] == [settings.get("dataset", settings.get("dataset_train"))]
+    assert card.get("base_model") == settings.get("checkpoint")  # none for the GPT-2 trained from scratch
+    epochs = settings.get("loop_epochs", settings.get("num_train_epochs"))
+    pushes = [c for c in run["commits"] if c["repo_id"] == repo_id]
+    assert [c["summary"] for c in pushes] == [f"Training in progress epoch {epoch}" for epoch in range(epochs)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_mode_trainer_pushes_a_final_commit_with_its_card(full_run, name):
+    run = full_run(name)
+    pushes = [c for c in run["commits"] if c["repo_id"] == run["results"]["hub"]["trainer"]]
+    assert pushes and pushes[-1]["summary"] == "Training complete" and "README.md" in pushes[-1]["paths"]

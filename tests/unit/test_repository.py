@@ -52,6 +52,22 @@ FULL_MODE_IDS = {
 }
 
 
+# The course's repository names for the Trainer's model; the loop's add "-accelerate", as in the course.
+COURSE_HUB_MODEL_IDS = {
+    "01_token_classification.ipynb": "bert-finetuned-ner",
+    "02_masked_language_modeling.ipynb": "distilbert-base-uncased-finetuned-imdb",
+    "03_translation.ipynb": "marian-finetuned-kde4-en-to-fr",
+    "04_summarization.ipynb": "mt5-small-finetuned-amazon-en-es",
+    "05_causal_language_modeling.ipynb": "codeparrot-ds",
+    "06_question_answering.ipynb": "bert-finetuned-squad",
+}
+# Calls that write to the Hub (huggingface_hub's and the Trainer's) and our helper that creates repositories.
+HUB_WRITE_CALLS = {
+    "push_to_hub", "upload_folder", "upload_file", "create_repo", "create_commit", "delete_repo",
+    "delete_file", "prepare_hub_repos", "notebook_login", "login",
+}
+
+
 def cells(path: Path) -> list[dict]:
     return json.loads(path.read_text())["cells"]
 
@@ -79,6 +95,48 @@ def test_notebook_has_one_parameters_cell_defaulting_to_tiny(path):
     exec(source(tagged[0]), namespace)
     assert namespace["MODE"] == "tiny" and namespace["PUSH_TO_HUB"] is False
     assert namespace["MAX_SAMPLES"] is None  # all the data unless a learner asks for a subset
+    assert namespace["HUB_MODEL_ID"] == COURSE_HUB_MODEL_IDS[path.name]
+
+
+def _guarded_by_push_to_hub(node, parents: dict) -> bool:
+    """Return whether ``node`` sits in the true branch of an ``if`` (or ``x if ... else``) that tests PUSH_TO_HUB."""
+    import ast
+
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, (ast.If, ast.IfExp)) and child is not parent.test:
+            in_body = child in parent.body if isinstance(parent, ast.If) else child is parent.body
+            names = {n.id for n in ast.walk(parent.test) if isinstance(n, ast.Name)}
+            negated = any(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not) for n in ast.walk(parent.test))
+            if in_body and "PUSH_TO_HUB" in names and not negated:
+                return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_notebook_writes_to_the_hub_unless_push_to_hub_is_on(path):
+    import ast
+
+    code = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "code")
+    # IPython's %magic and !shell lines are not Python: each becomes a `pass` at its indentation.
+    lines = [re.sub(r"^(\s*)[%!].*", r"\1pass", line) for line in code.splitlines()]
+    tree = ast.parse("\n".join(lines))
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    writes = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in HUB_WRITE_CALLS:
+                writes += 1
+                assert _guarded_by_push_to_hub(node, parents), f"line {node.lineno}: {name}() outside `if PUSH_TO_HUB`"
+            for keyword in node.keywords:
+                if keyword.arg == "push_to_hub":
+                    assert isinstance(keyword.value, ast.Name) and keyword.value.id == "PUSH_TO_HUB", node.lineno
+        if isinstance(node, ast.Name) and node.id == "hub_repos" and isinstance(parents.get(node), ast.Subscript):
+            assert _guarded_by_push_to_hub(node, parents), f"line {node.lineno}: hub_repos[...] outside `if PUSH_TO_HUB`"
+    # The check is real: each notebook creates the repositories, and both its models are pushed.
+    assert writes >= 3
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -128,7 +186,6 @@ def test_token_classification_settings_make_valid_training_arguments(mode, tmp_p
         weight_decay=cfg["weight_decay"],
         per_device_train_batch_size=cfg["batch_size"],
         per_device_eval_batch_size=cfg["batch_size"],
-        hub_model_id=cfg.get("hub_model_id"),
         use_cpu=True,
     )
     assert args.learning_rate == cfg["learning_rate"]
@@ -167,7 +224,6 @@ def test_translation_settings_make_valid_training_arguments(mode, tmp_path):
         predict_with_generate=True,
         generation_max_length=cfg["max_new_tokens"],
         generation_num_beams=cfg["num_beams"],
-        hub_model_id=cfg["hub_model_id"],
         use_cpu=True,
     )
     assert (args.save_total_limit, args.generation_num_beams) == (cfg["save_total_limit"], cfg["num_beams"])
@@ -236,7 +292,6 @@ def test_question_answering_settings_make_valid_training_arguments(mode, tmp_pat
         weight_decay=cfg["weight_decay"],
         warmup_steps=cfg["warmup_steps"],
         per_device_train_batch_size=cfg["batch_size"],
-        hub_model_id=cfg["hub_model_id"],
         use_cpu=True,
     )
     assert args.get_warmup_steps(100) == (10 if mode == "tiny" else 0)
@@ -249,3 +304,12 @@ def test_summarization_full_settings_are_the_courses():
     assert (full["max_input_length"], full["max_target_length"], full["lead_sentences"]) == (512, 30, 3)
     assert (full["learning_rate"], full["batch_size"], full["num_train_epochs"]) == (5.6e-5, 8, 8)
     assert (full["loop_learning_rate"], full["loop_batch_size"], full["loop_epochs"]) == (2e-5, 8, 10)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_login_check_comes_before_any_data_or_model_is_loaded(path):
+    code = [source(c) for c in cells(path) if c["cell_type"] == "code"]
+    login = min(i for i, text in enumerate(code) if "prepare_hub_repos(" in text)
+    loads = [i for i, text in enumerate(code) if re.search(r"load_dataset\(|from_pretrained\(|require_hub\(\)", text)]
+    checks = min(i for i, text in enumerate(code) if "check_parameters(" in text)
+    assert checks < login < min(loads)
