@@ -1,57 +1,114 @@
-"""Running a notebook's ``training_function`` under an Accelerate launcher after a ``Trainer`` ran."""
+"""Running a notebook's custom training loop in fresh processes: the ``accelerate launch`` command, and a runner that streams its output."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from pathlib import Path
 
 
-@contextmanager
-def launch_context(num_processes: int) -> Iterator[None]:
-    """Prepare this process for an Accelerate launch of ``num_processes``, and undo it afterwards.
+def free_port() -> int:
+    """Return a TCP port of 127.0.0.1 that nothing listens on now."""
+    import socket
 
-    - A ``Trainer`` creates an ``Accelerator``, whose state lives in process-wide singletons.
-      Launchers refuse to start while it exists, and forked workers would inherit it instead of
-      joining their process group. Inside the block that state is set aside; afterwards it is
-      restored, so the ``Trainer`` keeps working.
-    - Forked workers inherit the PyTorch thread count: it is set to one share of the CPU cores
-      each, and never more than this process uses (one in tiny mode), with ``OMP_NUM_THREADS``
-      to match, so Accelerate does not override it: processes that share a CPU run slower with
-      more threads than cores.
-    - Tokenizer threads are switched off for the workers, which avoids the tokenizers
-      library's warning about forking after parallelism was used.
-    - transformers logs errors only: every worker loads the checkpoint again, and would repeat
-      the warnings (such as the LOAD REPORT of newly initialised head weights) that the
-      notebook showed once already when its ``Trainer`` section loaded the same checkpoint.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def launch_command(
+    script: str | os.PathLike, script_args: list[str], num_processes: int, cpu: bool
+) -> tuple[list[str], dict[str, str]]:
+    """Return the ``accelerate launch`` command that runs ``script`` in ``num_processes`` fresh processes, and its environment.
+
+    With GPUs, one process per GPU (``--multi_gpu`` from two on). On a CPU, accelerate 1.16 forms a
+    group of several processes only through ``--multi_gpu`` with ``ACCELERATE_USE_CPU=1`` (its
+    ``--cpu`` would start one process unless MPI is installed); each then keeps one thread, since
+    the processes share the cores. The launcher's other settings are given, so it prints no
+    warning about defaults, and the rendezvous port is a free one, so two runs on one machine do
+    not collide.
     """
-    import torch
-    from accelerate.state import AcceleratorState, GradientState, PartialState
-    from transformers.utils import logging as transformers_logging
-
     if num_processes < 1:
         raise ValueError(f"num_processes must be at least 1, not {num_processes}.")
-    saved_states = {cls: dict(cls._shared_state) for cls in (PartialState, AcceleratorState, GradientState)}
-    saved_threads = torch.get_num_threads()
-    threads = max(1, min(saved_threads, (os.cpu_count() or 1) // num_processes))
-    new_env = {"TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": str(threads)}
-    saved_env = {name: os.environ.get(name) for name in new_env}
-    for cls in saved_states:
-        cls._shared_state.clear()
-    os.environ.update(new_env)
-    torch.set_num_threads(threads)
-    saved_verbosity = transformers_logging.get_verbosity()
-    transformers_logging.set_verbosity_error()
+    options = ["--num_machines", "1", "--num_processes", str(num_processes), "--mixed_precision", "no"]
+    options += ["--dynamo_backend", "no"]
+    if num_processes > 1:
+        options += ["--multi_gpu", "--main_process_port", str(free_port())]
+    environment = {"TOKENIZERS_PARALLELISM": "false"}
+    if cpu:
+        environment.update(ACCELERATE_USE_CPU="1", OMP_NUM_THREADS="1")
+    command = [sys.executable, "-m", "accelerate.commands.launch", *options, str(script), *script_args]
+    return command, environment
+
+
+def loop_arguments(
+    mode: str,
+    seed: int,
+    output_dir: str | os.PathLike,
+    max_samples: int | None = None,
+    push_to_hub: str | None = None,
+    **parameters: object,
+) -> list[str]:
+    """Return the command-line arguments that give a notebook's script the notebook's parameters.
+
+    ``push_to_hub`` is the loop's repository id (None: no upload); ``parameters`` are other values
+    of the parameters cell, passed as ``--set NAME=VALUE``.
+    """
+    arguments = ["--mode", mode, "--seed", str(seed), "--output-dir", str(output_dir)]
+    if max_samples is not None:
+        arguments += ["--max-samples", str(max_samples)]
+    if push_to_hub is not None:
+        arguments += ["--push-to-hub", push_to_hub]
+    for name, value in parameters.items():
+        arguments += ["--set", f"{name}={value!r}"]
+    return arguments
+
+
+def shown_command(command: list[str]) -> str:
+    """Return ``command`` as a learner would type it: ``accelerate launch ...``, with paths in the course relative to it."""
+    import shlex
+
+    from helpers.results import project_root
+
+    root = project_root()
+    words = list(command)
+    if words[1:3] == ["-m", "accelerate.commands.launch"]:
+        words = ["accelerate", "launch", *words[3:]]
+    shown = []
+    for word in words:
+        path = Path(word)
+        if path.is_absolute() and path.is_relative_to(root):
+            word = path.relative_to(root).as_posix()
+        shown.append(word)
+    return shlex.join(shown)
+
+
+def run(command: list[str], environment: dict[str, str] | None = None) -> None:
+    """Print ``command``, run it, and print its output (stderr too) as it comes; raise CalledProcessError when it fails.
+
+    A progress bar's updates end in a carriage return; they are printed as they are, so that
+    Jupyter redraws the bar in place instead of adding a line per update.
+    """
+    import io
+    import signal
+    import subprocess
+
+    print("$", shown_command(command), flush=True)
+    # A session of its own: stopping the cell stops the launcher and every process it started.
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(environment or {})},
+        start_new_session=True,
+    )
     try:
-        yield
-    finally:
-        for cls, state in saved_states.items():
-            cls._shared_state.clear()
-            cls._shared_state.update(state)
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        torch.set_num_threads(saved_threads)
-        transformers_logging.set_verbosity(saved_verbosity)
+        for line in io.TextIOWrapper(process.stdout, encoding="utf-8", errors="replace", newline=""):
+            print(line, end="", flush=True)
+        returncode = process.wait()
+    except BaseException:  # an interrupted cell stops the processes it started
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    if returncode != 0:
+        raise subprocess.CalledProcessError(returncode, command)

@@ -68,7 +68,13 @@ def _describe(value: object) -> str:
 
 
 def check_parameters(
-    mode: str, *, push_to_hub: object, hub_model_id: object, seed: object, max_samples: object
+    mode: str,
+    *,
+    push_to_hub: object,
+    hub_model_id: object,
+    seed: object,
+    max_samples: object,
+    loop_processes: object = None,
 ) -> None:
     """Return quietly if the parameters cell's values have the right types; raise TypeError or ValueError naming the one that does not.
 
@@ -83,6 +89,13 @@ def check_parameters(
         raise ValueError(
             f"MAX_SAMPLES in the parameters cell is {_describe(max_samples)}; it must be None (all the data) "
             "or a whole number of at least 1, such as 1_000."
+        )
+    if loop_processes is not None and (
+        not isinstance(loop_processes, int) or isinstance(loop_processes, bool) or loop_processes < 1
+    ):
+        raise ValueError(
+            f"LOOP_PROCESSES in the parameters cell is {_describe(loop_processes)}; it must be None (one process per "
+            "GPU, or two CPU processes in tiny mode) or a whole number of at least 1."
         )
     if not isinstance(hub_model_id, str) or not hub_model_id.strip():
         raise TypeError(

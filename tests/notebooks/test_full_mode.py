@@ -30,7 +30,12 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 # Enough rows for every split to fill a batch of the full settings, few enough for a CPU.
 MAX_SAMPLES = 64
-EXTRA_PARAMETERS = {"05_causal_language_modeling.ipynb": {"MODEL_SHAPE": {"n_layer": 2, "n_embd": 128, "n_head": 4}}}
+EXTRA_PARAMETERS = {
+    "05_causal_language_modeling.ipynb": {"MODEL_SHAPE": {"n_layer": 2, "n_embd": 128, "n_head": 4}},
+    # The loop on two processes, launched after the Trainer trained in the same kernel: what a
+    # machine with two GPUs does, as far as a CPU can show it.
+    "01_token_classification.ipynb": {"LOOP_PROCESSES": 2},
+}
 # The modules of the packages only tiny mode needs (pyproject's `tiny` extra): full mode, as
 # installed on Colab, must run without them.
 TINY_ONLY_MODULES = ("django", "sphinx", "faker", "tzdata", "jupyterlab_language_pack_fr_FR")
@@ -148,10 +153,11 @@ def test_full_mode_imports_no_package_that_only_tiny_mode_needs(full_run, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_full_mode_runs_the_loop_through_notebook_launcher_in_one_cpu_process(full_run, name):
+def test_full_mode_runs_the_loop_through_accelerate_launch_after_the_trainer(full_run, name):
     results = full_run(name)["results"]
-    assert results["accelerate_launcher"] == "notebook_launcher"
-    assert results["accelerate_processes"] == 1
+    assert results["accelerate_launcher"] == "accelerate launch"
+    # One process per GPU, and a CPU has none: one process, unless the parameters ask for more.
+    assert results["accelerate_processes"] == EXTRA_PARAMETERS.get(name, {}).get("LOOP_PROCESSES", 1)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -292,7 +298,7 @@ def test_full_mode_loop_repository_holds_the_loops_model_pushed_after_every_epoc
     repo_id = run["results"]["hub"]["loop"]
     remote, local = hub.repo_folder("models", repo_id), run["outputs"] / "accelerate"
     files = files_below(remote)
-    assert files == (files_below(local) - {"loop_results.json"}) | {".gitattributes"}
+    assert files == (files_below(local) - {"results.json"}) | {".gitattributes"}
     assert {"README.md", "config.json", "model.safetensors", "tokenizer_config.json"} <= files
     assert not [path for path in files if TRAINING_STATE.search(path)]
     assert_same_weights(remote, local)

@@ -1,80 +1,79 @@
 import json
-import os
 
 import pytest
+
+
+GATHER_RANKS = """
+import json, sys
 import torch
-from accelerate import Accelerator, debug_launcher
-from accelerate.state import AcceleratorState, PartialState
+from accelerate import Accelerator
 
-from helpers.launching import launch_context
-
-
-def gather_ranks(path):
-    """Runs in every launched process: gather each process's rank and let process 0 save them."""
-    accelerator = Accelerator()
-    ranks = accelerator.gather(torch.tensor([accelerator.process_index]))
-    if accelerator.is_main_process:
-        info = {"ranks": ranks.tolist(), "threads": torch.get_num_threads(), "type": str(accelerator.distributed_type)}
-        with open(path, "w") as handle:
-            json.dump(info, handle)
+accelerator = Accelerator()
+ranks = accelerator.gather(torch.tensor([accelerator.process_index]))
+if accelerator.is_main_process:
+    info = {"ranks": ranks.tolist(), "threads": torch.get_num_threads(), "type": str(accelerator.distributed_type)}
+    open(sys.argv[1], "w").write(json.dumps(info))
+"""
 
 
-def test_two_cpu_processes_form_a_group_even_after_an_accelerator_exists(tmp_path):
-    Accelerator()  # what a Trainer leaves behind
-    before = dict(PartialState._shared_state)
-    path = tmp_path / "ranks.json"
-    with launch_context(num_processes=2):
-        assert PartialState._shared_state == {}
-        debug_launcher(gather_ranks, args=(str(path),), num_processes=2)
+def test_two_launched_cpu_processes_form_a_group_that_gathers(tmp_path):
+    from helpers.launching import launch_command, run
+
+    script, path = tmp_path / "gather.py", tmp_path / "ranks.json"
+    script.write_text(GATHER_RANKS)
+    run(*launch_command(script, [str(path)], num_processes=2, cpu=True))
     info = json.loads(path.read_text())
+    # The process count it got, not the one it asked for: a launcher that started one process gives [0].
     assert info["ranks"] == [0, 1]
-    assert info["type"].endswith("MULTI_CPU")
-    assert info["threads"] == max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) // 2))
-    assert PartialState._shared_state == before  # the Trainer's state is back
+    assert info["type"].endswith("MULTI_CPU") and info["threads"] == 1
 
 
-def test_workers_use_no_more_threads_than_the_notebook(tmp_path, monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)  # a share of the cores would be 4 threads each
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # what a tiny-mode notebook does
-    try:
-        with launch_context(num_processes=2):
-            assert torch.get_num_threads() == 1
-            assert os.environ["OMP_NUM_THREADS"] == "1"
-    finally:
-        torch.set_num_threads(threads)
+def test_two_cpu_processes_are_launched_as_a_gloo_group_on_a_free_port():
+    from helpers.launching import launch_command
+
+    command, environment = launch_command("s.py", ["--mode", "tiny"], num_processes=2, cpu=True)
+    assert command[1:3] == ["-m", "accelerate.commands.launch"] and command[-3:] == ["s.py", "--mode", "tiny"]
+    assert "--multi_gpu" in command and command[command.index("--num_processes") + 1] == "2"
+    assert int(command[command.index("--main_process_port") + 1]) > 0
+    assert environment["ACCELERATE_USE_CPU"] == "1" and environment["OMP_NUM_THREADS"] == "1"
 
 
-def test_environment_and_threads_are_restored(monkeypatch):
-    monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
-    monkeypatch.setenv("OMP_NUM_THREADS", "7")
-    threads = torch.get_num_threads()
-    with launch_context(num_processes=2):
-        assert os.environ["TOKENIZERS_PARALLELISM"] == "false"
-    assert "TOKENIZERS_PARALLELISM" not in os.environ
-    assert os.environ["OMP_NUM_THREADS"] == "7"
-    assert torch.get_num_threads() == threads
+def test_one_gpu_process_needs_neither_a_group_nor_the_cpu_switch():
+    from helpers.launching import launch_command
+
+    command, environment = launch_command("s.py", [], num_processes=1, cpu=False)
+    assert "--multi_gpu" not in command and "--main_process_port" not in command
+    assert "ACCELERATE_USE_CPU" not in environment
 
 
-def test_transformers_warnings_are_quiet_inside_and_back_afterwards():
-    from transformers.utils import logging as transformers_logging
+def test_loop_arguments_pass_the_notebooks_parameters():
+    from helpers.launching import loop_arguments
 
-    before = transformers_logging.get_verbosity()
-    with launch_context(num_processes=2):
-        assert transformers_logging.get_verbosity() == transformers_logging.ERROR
-    assert transformers_logging.get_verbosity() == before
-
-
-def test_state_is_restored_when_the_launch_fails():
-    Accelerator()
-    before = dict(AcceleratorState._shared_state)
-    with pytest.raises(RuntimeError, match="boom"):
-        with launch_context(num_processes=1):
-            raise RuntimeError("boom")
-    assert AcceleratorState._shared_state == before
+    assert loop_arguments("tiny", 42, "out") == ["--mode", "tiny", "--seed", "42", "--output-dir", "out"]
+    arguments = loop_arguments("full", 1, "out", 64, "ada/x", MODEL_SHAPE={"n_layer": 2})
+    assert arguments[6:] == ["--max-samples", "64", "--push-to-hub", "ada/x", "--set", "MODEL_SHAPE={'n_layer': 2}"]
 
 
-def test_zero_processes_is_refused():
-    with pytest.raises(ValueError, match="at least 1"):
-        with launch_context(num_processes=0):
-            pass
+def test_the_command_is_shown_as_a_learner_types_it():
+    import sys
+
+    from helpers.launching import shown_command
+    from helpers.results import project_root
+
+    script = project_root() / "scripts" / "01_token_classification.py"
+    shown = shown_command([sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", str(script)])
+    assert shown == "accelerate launch --num_processes 2 scripts/01_token_classification.py"
+
+
+def test_run_prints_the_output_and_raises_when_the_command_fails(capsys):
+    import subprocess
+    import sys
+
+    from helpers.launching import run
+
+    run([sys.executable, "-c", "print('hello'); import sys; print('bar\\r', end='', file=sys.stderr)"])
+    out = capsys.readouterr().out
+    assert out.startswith("$ ") and "hello\n" in out
+    assert "bar\r" in out  # a progress bar's carriage return reaches Jupyter, which redraws the bar in place
+    with pytest.raises(subprocess.CalledProcessError):
+        run([sys.executable, "-c", "raise SystemExit(3)"])

@@ -98,6 +98,8 @@ GOOD = {"push_to_hub": False, "hub_model_id": "bert-finetuned-ner", "seed": 42, 
         ("max_samples", 0, ValueError, r"MAX_SAMPLES in the parameters cell is 0, of type int; it must be None"),
         ("max_samples", "100", ValueError, r"MAX_SAMPLES in the parameters cell is '100'"),
         ("hub_model_id", None, TypeError, r"HUB_MODEL_ID in the parameters cell is None"),
+        ("loop_processes", 0, ValueError, r"LOOP_PROCESSES in the parameters cell is 0, of type int"),
+        ("loop_processes", "2", ValueError, r"LOOP_PROCESSES in the parameters cell is '2'"),
         ("hub_model_id", " ", TypeError, r"HUB_MODEL_ID in the parameters cell is ' '"),
     ],
 )
@@ -108,7 +110,7 @@ def test_a_parameter_of_the_wrong_type_is_named_before_anything_runs(name, value
 
 def test_good_parameters_pass_in_both_modes():
     modes.check_parameters("tiny", **GOOD)
-    modes.check_parameters("full", **{**GOOD, "push_to_hub": True, "max_samples": 1_000, "seed": 0})
+    modes.check_parameters("full", **{**GOOD, "push_to_hub": True, "max_samples": 1_000, "seed": 0, "loop_processes": 4})
 
 
 def test_sharing_in_tiny_mode_is_refused_at_once_saying_what_to_change():
