@@ -1,7 +1,8 @@
 # The course's commands. Each one creates (or reuses) the virtual environment in .venv.
-#   make run    execute every notebook in tiny mode into build/, then print their results
-#   make test   unit tests, every notebook in tiny mode (nbval) and its bars, and every
-#               notebook in full mode against a local stand-in for the Hub (tests/hub_standin)
+#   make run       execute every notebook in tiny mode into build/, then print their results
+#   make test      unit tests, every notebook in tiny mode (nbval) and its bars, and every
+#                  notebook in full mode against a local stand-in for the Hub (tests/hub_standin)
+#   make test-gpu  every notebook in full mode against the stand-in on this machine's GPUs
 #   make lab    open JupyterLab on notebooks/
 #   make clean  remove build outputs and the tiny cache (never the notebooks)
 
@@ -20,7 +21,7 @@ TEST_WORKERS ?= 2
 
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
-.PHONY: install run test lab clean
+.PHONY: install run test test-gpu lab clean
 
 install: $(STAMP)
 
@@ -40,8 +41,18 @@ test: $(STAMP)
 	since=$$(date +%s) && \
 	OMP_NUM_THREADS=1 COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		tests/unit --nbval-lax notebooks tests/notebooks --ignore=tests/notebooks/test_notebooks.py \
-		--ignore=tests/notebooks/test_launched_scripts.py && \
+		--ignore=tests/notebooks/test_launched_scripts.py --durations=12 && \
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest tests/notebooks/test_notebooks.py tests/notebooks/test_launched_scripts.py
+
+# Every notebook in full mode against the Hub stand-in on this machine's GPUs (fp16/bf16, pinned
+# memory, the loop on every GPU); without a GPU it says so and checks nothing.
+test-gpu: $(STAMP)
+	@if $(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"; then \
+		$(PY) -c "import torch; print('make test-gpu:', torch.cuda.device_count(), 'x', torch.cuda.get_device_name(0))"; \
+		COURSE_MODE=tiny $(PY) -m pytest -s -rA tests/notebooks/test_full_mode.py tests/notebooks/test_gpu.py; \
+	else \
+		echo "make test-gpu: no CUDA GPU is visible on this machine, so there is nothing to check."; \
+	fi
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

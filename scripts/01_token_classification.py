@@ -268,7 +268,12 @@ def training_function(output_folder):
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
         scores = {name: test_scores[name] for name in ("precision", "recall", "f1", "accuracy")}
-        summary = {"accelerate": scores, "losses": losses, "num_processes": accelerator.num_processes}
+        summary = {
+            "accelerate": scores,
+            "losses": losses,
+            "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision,
+        }
         (Path(output_folder) / "results.json").write_text(json.dumps(summary))
 
 # ---- run -----------------------------------------------------------------------------------------------

@@ -261,7 +261,13 @@ def training_function(output_folder):
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
         scores = {"perplexity_before": perplexities[0], "perplexity_after": perplexities[-1]}
-        summary = {"accelerate": scores, "perplexities": perplexities, "losses": losses, "num_processes": accelerator.num_processes}
+        summary = {
+            "accelerate": scores,
+            "perplexities": perplexities,
+            "losses": losses,
+            "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision,
+        }
         (Path(output_folder) / "results.json").write_text(json.dumps(summary))
 
 # ---- run -----------------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ SETTINGS = {
         "loop_batch_size": 8,  # per process
         "loop_epochs": 3,
         "loop_weight_decay": 0.0,  # the course's loop: AdamW without weight decay
+        "loop_eval_size": 2_000,  # validation pairs the loop translates at each evaluation (section 7); None: all
     },
     "tiny": {
         "max_length": 32,
@@ -74,6 +75,7 @@ SETTINGS = {
         "loop_batch_size": 16,  # per process: two processes make batches of 32
         "loop_epochs": 10,
         "loop_weight_decay": 0.0,
+        "loop_eval_size": 200,
     },
 }
 cfg = SETTINGS[MODE]
@@ -170,7 +172,10 @@ def training_function(output_folder):
     train_dataloader = DataLoader(
         tokenized_datasets["train"], shuffle=True, collate_fn=collator, batch_size=cfg["loop_batch_size"]
     )
-    eval_dataloader = DataLoader(eval_dataset, collate_fn=collator, batch_size=cfg["eval_batch_size"])
+    loop_eval_size = min(cfg["loop_eval_size"] or len(eval_dataset), len(eval_dataset))
+    eval_dataloader = DataLoader(
+        eval_dataset.select(range(loop_eval_size)), collate_fn=collator, batch_size=cfg["eval_batch_size"]
+    )
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=cfg["learning_rate"], weight_decay=cfg["loop_weight_decay"]
     )
@@ -249,7 +254,12 @@ def training_function(output_folder):
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
         scores = {"bleu_before": bleu_before, "bleu_after": bleu_per_epoch[-1], "bleu_per_epoch": bleu_per_epoch}
-        summary = {"accelerate": scores, "losses": losses, "num_processes": accelerator.num_processes}
+        summary = {
+            "accelerate": scores,
+            "losses": losses,
+            "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision,
+        }
         (Path(output_folder) / "results.json").write_text(json.dumps(summary))
 
 # ---- run -----------------------------------------------------------------------------------------------

@@ -265,6 +265,7 @@ def training_function(output_folder):
             "accelerate": test_scores,
             "losses": losses,
             "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision,
             "examples": predictions[:3],
         }
         (Path(output_folder) / "results.json").write_text(json.dumps(summary))

@@ -304,6 +304,7 @@ def training_function(output_folder):
             "train_losses": train_losses,
             "eval_history": history,
             "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision,
         }
         (Path(output_folder) / "results.json").write_text(json.dumps(summary))
 

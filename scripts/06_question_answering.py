@@ -302,7 +302,12 @@ def training_function(output_folder):
     if upload is not None:
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
-        summary = {"accelerate": scores, "losses": losses, "num_processes": accelerator.num_processes}
+        summary = {
+            "accelerate": scores,
+            "losses": losses,
+            "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision,
+        }
         (Path(output_folder) / "results.json").write_text(json.dumps(summary))
 
 # ---- run -----------------------------------------------------------------------------------------------

@@ -62,3 +62,11 @@ def hub(tmp_path_factory):
     uploads = tmp_path_factory.mktemp("hub-uploads")
     with HubStandIn(build_fixture_hub(), upload_root=uploads, tokens={HUB_TOKEN: HUB_USER}) as stand_in:
         yield stand_in
+
+
+@pytest.fixture(scope="session")
+def full_run(hub, tmp_path_factory):
+    """Return a function that runs a notebook in full mode once per session and returns what it showed (full_runs.py)."""
+    from full_runs import full_runner
+
+    return full_runner(hub, tmp_path_factory)

@@ -1,122 +1,24 @@
-"""Every notebook in full mode, run to its last cell against a local stand-in for the Hugging Face Hub.
+"""Every notebook in full mode, run to its last cell against a local stand-in for the Hugging Face Hub
+(the runs themselves: full_runs.py).
 
-The stand-in (``tests/hub_standin``) serves the Hub ids the notebooks name, laid out like the real
-repositories, with the tiny data and checkpoints as contents. The notebooks reach it through
-``HF_ENDPOINT`` alone, so ``from_pretrained`` and ``load_dataset`` take their real download path:
-revision resolution, file listing, configuration detection and caching. Every run shares its two models
-(``PUSH_TO_HUB = True``, with the stand-in's test token), and the tests read back what landed. The
-full settings stay as written; only the data are small (``MAX_SAMPLES`` in the parameters cell) and notebook 5's GPT-2 is
-narrower (``MODEL_SHAPE``): one optimizer step of the course's 124M-parameter shape takes minutes on
-two CPU cores.
+The notebooks reach the stand-in through ``HF_ENDPOINT`` alone, so ``from_pretrained`` and
+``load_dataset`` take their real download path: revision resolution, file listing, configuration
+detection and caching. Every run shares its two models, and the tests read back what landed.
+Notebook 5's GPT-2 is narrower (``MODEL_SHAPE``): one optimizer step of the course's
+124M-parameter shape takes minutes on two CPU cores.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import time
 from pathlib import Path
-from unittest import mock
 
 import nbformat
 import pytest
 import torch
 import yaml
 
-from helpers.runner import execute, task_of
-
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-# Enough rows for every split to fill a batch of the full settings, few enough for a CPU.
-MAX_SAMPLES = 64
-EXTRA_PARAMETERS = {
-    "05_causal_language_modeling.ipynb": {"MODEL_SHAPE": {"n_layer": 2, "n_embd": 128, "n_head": 4}},
-    # The loop on two processes, launched after the Trainer trained in the same kernel: what a
-    # machine with two GPUs does, as far as a CPU can show it.
-    "01_token_classification.ipynb": {"LOOP_PROCESSES": 2},
-}
-# The modules of the packages only tiny mode needs (pyproject's `tiny` extra): full mode, as
-# installed on Colab, must run without them.
-TINY_ONLY_MODULES = ("django", "sphinx", "faker", "tzdata", "jupyterlab_language_pack_fr_FR")
-# An IPython start-up file for the notebook's kernel: after every cell it writes to
-# $COURSE_TEST_MODULES_FILE the modules that the cells imported (not those the kernel itself had
-# imported before: its debugger, for one, imports Django when it finds it installed).
-RECORD_MODULES = """
-import json, os, sys
-
-_at_start = set(sys.modules)
-
-def _record_modules(result=None):
-    with open(os.environ["COURSE_TEST_MODULES_FILE"], "w") as handle:
-        json.dump(sorted(set(sys.modules) - _at_start), handle)
-
-get_ipython().events.register("post_run_cell", _record_modules)
-"""
-# The settings keys that name a Hub repository, and whether it is a data set or a model.
-HUB_ID_KEYS = {
-    "dataset": "datasets",
-    "dataset_train": "datasets",
-    "dataset_valid": "datasets",
-    "checkpoint": "models",
-    "tokenizer": "models",
-    "sanity_checkpoint": "models",
-}
-
-
-@pytest.fixture(scope="session")
-def full_run(hub, tmp_path_factory):
-    """Return a function that runs a notebook in full mode once per session and returns what it showed.
-
-    A notebook that fails is not run again for each test that asks: they all see its error.
-    """
-    runs: dict[str, dict] = {}
-    failures: dict[str, Exception] = {}
-
-    def run(name: str) -> dict:
-        if name in failures:
-            raise failures[name]
-        if name not in runs:
-            folder = tmp_path_factory.mktemp(f"full-{name[:2]}")
-            startup = folder / "ipython" / "profile_default" / "startup"
-            startup.mkdir(parents=True)
-            (startup / "record_modules.py").write_text(RECORD_MODULES)
-            token, user = next(iter(hub.tokens.items()))
-            environment = {
-                "HF_TOKEN": token,  # the learner's token: they can write to their own namespace
-                "IPYTHONDIR": str(folder / "ipython"),
-                "COURSE_TEST_MODULES_FILE": str(folder / "modules.json"),
-                "COURSE_MODE": "full",
-                "HF_ENDPOINT": hub.endpoint,
-                "HF_HOME": str(folder / "hf-home"),  # an empty Hub cache: every file is downloaded
-                "COURSE_OUTPUT_DIR": str(folder / "outputs"),
-            }
-            first_request, first_commit = len(hub.requests), len(hub.commits)
-            parameters = {"MAX_SAMPLES": MAX_SAMPLES, "PUSH_TO_HUB": True, **EXTRA_PARAMETERS.get(name, {})}
-            with mock.patch.dict(os.environ, environment):
-                os.environ.pop("HF_HUB_OFFLINE", None)  # the kernel inherits this environment
-                start = time.perf_counter()
-                try:
-                    execute(NOTEBOOKS / name, folder / "build", parameters=parameters)
-                except Exception as error:
-                    failures[name] = error
-                    raise
-                seconds = time.perf_counter() - start
-            results_file = folder / "outputs" / task_of(NOTEBOOKS / name) / "results.json"
-            runs[name] = {
-                "results": json.loads(results_file.read_text()),
-                "executed": nbformat.read(folder / "build" / name, as_version=4),
-                "downloaded": hub.repos_downloaded(since=first_request),
-                "modules": set(json.loads((folder / "modules.json").read_text())),
-                "seconds": seconds,
-                "outputs": folder / "outputs" / task_of(NOTEBOOKS / name),
-                "commits": hub.commits[first_commit:],
-                "user": user,
-            }
-            print(f"{name} in full mode: {seconds:.1f} s")
-        return runs[name]
-
-    return run
+from full_runs import EXTRA_PARAMETERS, HUB_ID_KEYS, MAX_SAMPLES, NAMES, NOTEBOOKS, TINY_ONLY_MODULES
 
 
 def full_settings(name: str) -> dict:
@@ -134,7 +36,7 @@ def test_full_mode_runs_every_cell_and_writes_full_mode_results(full_run, name):
     code_cells = [cell for cell in run["executed"].cells if cell.cell_type == "code"]
     assert all(cell.execution_count for cell in code_cells), "a code cell did not run"
     assert run["results"]["mode"] == "full"
-    assert run["results"]["max_samples"] == MAX_SAMPLES
+    assert run["results"]["max_samples"] == EXTRA_PARAMETERS.get(name, {}).get("MAX_SAMPLES", MAX_SAMPLES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -156,8 +58,9 @@ def test_full_mode_imports_no_package_that_only_tiny_mode_needs(full_run, name):
 def test_full_mode_runs_the_loop_through_accelerate_launch_after_the_trainer(full_run, name):
     results = full_run(name)["results"]
     assert results["accelerate_launcher"] == "accelerate launch"
-    # One process per GPU, and a CPU has none: one process, unless the parameters ask for more.
-    assert results["accelerate_processes"] == EXTRA_PARAMETERS.get(name, {}).get("LOOP_PROCESSES", 1)
+    # One process per GPU (one on a CPU), unless the parameters ask for another number.
+    default = max(1, torch.cuda.device_count())
+    assert results["accelerate_processes"] == EXTRA_PARAMETERS.get(name, {}).get("LOOP_PROCESSES", default)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -15,7 +15,6 @@ from nbclient.exceptions import CellExecutionError
 from helpers.runner import execute
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def run_full(name: str, hub, tmp_path: Path, parameters: dict, token: str | None) -> tuple[Exception | None, int]:
@@ -45,7 +44,9 @@ def last_executed_source(name: str, tmp_path: Path) -> str:
     return [c.source for c in nb.cells if c.cell_type == "code" and c.execution_count][-1]
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Notebook 5 tokenises its whole corpus before training; the login cell of every notebook comes before
+# any loading (a unit test in test_repository.py checks the order in all six).
+@pytest.mark.parametrize("name", ["01_token_classification.ipynb", "05_causal_language_modeling.ipynb"])
 def test_sharing_without_a_token_stops_at_the_login_cell_before_loading_anything(name, hub, tmp_path):
     error, first = run_full(name, hub, tmp_path, {"PUSH_TO_HUB": True}, token=None)
     assert error is not None, "the notebook ran on without a token"
@@ -89,7 +90,7 @@ def test_a_seed_given_as_text_is_named_in_the_first_code_cell(tmp_path, monkeypa
 def test_full_mode_with_the_default_push_to_hub_off_writes_nothing_to_the_hub(hub, tmp_path):
     name = "01_token_classification.ipynb"
     token, _ = next(iter(hub.tokens.items()))  # a learner who is logged in, but did not ask to share
-    error, first = run_full(name, hub, tmp_path, {"MAX_SAMPLES": 16}, token)
+    error, first = run_full(name, hub, tmp_path, {"MAX_SAMPLES": 8}, token)
     assert error is None, error
     assert hub.repos_downloaded(since=first)  # the run really used the Hub
     assert hub.write_requests(since=first) == []

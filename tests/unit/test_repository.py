@@ -202,6 +202,8 @@ def test_translation_full_settings_are_the_courses():
     assert (full["max_length"], full["warmup"], full["label_smoothing"]) == (128, 0.0, 0.0)
     # The custom loop: batches of 8 and AdamW without weight decay (transformers' old default).
     assert (full["loop_batch_size"], full["loop_epochs"], full["loop_weight_decay"]) == (8, 3, 0.0)
+    # Not the course's: its loop translates all 21,018 validation pairs at every evaluation.
+    assert full["loop_eval_size"] == 2_000
 
 
 @pytest.mark.parametrize("mode", ["full", "tiny"])
