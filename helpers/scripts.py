@@ -5,7 +5,7 @@ header, so the loop a learner reads is the code the script runs. ``python -m hel
 them; a unit test fails when a script differs from what its notebook gives. The command line is
 
     accelerate launch [launcher options] scripts/NN_<task>.py --mode tiny|full --output-dir DIR
-        [--max-samples N] [--seed N] [--resume] [--push-to-hub REPO_ID] [--set NAME=VALUE ...]
+        [--max-samples N] [--seed N] [--push-to-hub REPO_ID] [--set NAME=VALUE ...]
 
 and the script writes ``DIR/results.json``.
 """
@@ -28,7 +28,7 @@ HEADER = '''\
 # Written by `python -m helpers.scripts` from notebooks/{notebook}: edit the notebook, not this file.
 """The custom training loop of notebooks/{notebook} ({title}), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/{script} --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
+    accelerate launch [launcher options] scripts/{script} --mode tiny|full --output-dir DIR [--max-samples N]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -77,7 +77,7 @@ def script_source(notebook: Path) -> str:
         "",
         "from helpers.scripts import command_line",
         "",
-        "parameters, OUTPUT_DIR, RESUME, hub_repos = command_line(globals())",
+        "parameters, OUTPUT_DIR, hub_repos = command_line(globals())",
         "globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them",
     ]
     for index, cell in enumerate(cells):
@@ -96,8 +96,8 @@ def _literal(text: str) -> object:
         return text
 
 
-def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, Path, bool, dict | None]:
-    """Return the parameters the command line sets (over the notebook's, in ``defaults``), the output folder, ``--resume``, and the Hub repositories.
+def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, Path, dict | None]:
+    """Return the parameters the command line sets (over the notebook's, in ``defaults``), the output folder, and the Hub repositories.
 
     Only the main process prints: the others send what the notebook's cells print to /dev/null and
     keep transformers to its errors, so that two processes do not show every line twice (errors
@@ -108,7 +108,6 @@ def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, P
     parser.add_argument("--output-dir", required=True, type=Path, help="where the model and results.json go")
     parser.add_argument("--max-samples", type=int, default=defaults.get("MAX_SAMPLES"), help="rows per split")
     parser.add_argument("--seed", type=int, default=defaults.get("SEED", 42))
-    parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --output-dir")
     parser.add_argument("--push-to-hub", metavar="REPO_ID", help="upload the model after every epoch to REPO_ID")
     parser.add_argument(
         "--set", metavar="NAME=VALUE", action="append", default=[], help="another parameter, as a Python literal"
@@ -126,7 +125,7 @@ def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, P
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
         os.environ["TRANSFORMERS_VERBOSITY"] = "error"  # nor its warnings, such as the load report, once more
     hub_repos = {"loop": args.push_to_hub} if args.push_to_hub else None
-    return values, args.output_dir, args.resume, hub_repos
+    return values, args.output_dir, hub_repos
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,7 @@
 # Written by `python -m helpers.scripts` from notebooks/06_question_answering.ipynb: edit the notebook, not this file.
 """The custom training loop of notebooks/06_question_answering.ipynb (Extractive question answering), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/06_question_answering.py --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
+    accelerate launch [launcher options] scripts/06_question_answering.py --mode tiny|full --output-dir DIR [--max-samples N]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -18,7 +18,7 @@ LOOP_PROCESSES = None  # the custom loop's processes; None: one per GPU (two CPU
 
 from helpers.scripts import command_line
 
-parameters, OUTPUT_DIR, RESUME, hub_repos = command_line(globals())
+parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 

@@ -62,17 +62,17 @@ DEFAULTS = {"MODE": "tiny", "SEED": 42, "MAX_SAMPLES": None, "PUSH_TO_HUB": Fals
 def test_the_command_line_sets_the_parameters_over_the_notebooks_defaults(tmp_path, monkeypatch):
     monkeypatch.delenv("RANK", raising=False)
     argv = ["--output-dir", str(tmp_path), "--mode", "full", "--max-samples", "64"]
-    values, output_dir, resume, hub_repos = scripts.command_line(DEFAULTS, argv)
+    values, output_dir, hub_repos = scripts.command_line(DEFAULTS, argv)
     assert (values["MODE"], values["SEED"], values["MAX_SAMPLES"], values["PUSH_TO_HUB"]) == ("full", 42, 64, False)
-    assert output_dir == tmp_path and resume is False and hub_repos is None
+    assert output_dir == tmp_path and hub_repos is None
 
 
 def test_the_command_line_takes_a_hub_repository_and_other_parameters(tmp_path, monkeypatch):
     monkeypatch.delenv("RANK", raising=False)
-    argv = ["--output-dir", str(tmp_path), "--push-to-hub", "ada/x", "--set", 'MODEL_SHAPE={"n_layer": 2}', "--resume"]
-    values, _, resume, hub_repos = scripts.command_line(DEFAULTS, argv)
+    argv = ["--output-dir", str(tmp_path), "--push-to-hub", "ada/x", "--set", 'MODEL_SHAPE={"n_layer": 2}']
+    values, _, hub_repos = scripts.command_line(DEFAULTS, argv)
     assert values["PUSH_TO_HUB"] is True and hub_repos == {"loop": "ada/x"}
-    assert values["MODEL_SHAPE"] == {"n_layer": 2} and resume is True
+    assert values["MODEL_SHAPE"] == {"n_layer": 2}
 
 
 @pytest.mark.parametrize("item", ["NOPE=1", "MODEL_SHAPE", "cfg=1"])
