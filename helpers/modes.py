@@ -67,6 +67,11 @@ def _describe(value: object) -> str:
     return f"{value!r}, of type {type(value).__name__}"
 
 
+def _is_count(value: object) -> bool:
+    """Return whether ``value`` is a whole number of at least 1 (True and False are not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def check_parameters(
     mode: str,
     *,
@@ -85,14 +90,12 @@ def check_parameters(
         raise TypeError(f"PUSH_TO_HUB in the parameters cell is {_describe(push_to_hub)}; it must be True or False.")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"SEED in the parameters cell is {_describe(seed)}; it must be a whole number, such as 42.")
-    if max_samples is not None and (not isinstance(max_samples, int) or isinstance(max_samples, bool) or max_samples < 1):
+    if max_samples is not None and not _is_count(max_samples):
         raise ValueError(
             f"MAX_SAMPLES in the parameters cell is {_describe(max_samples)}; it must be None (all the data) "
             "or a whole number of at least 1, such as 1_000."
         )
-    if loop_processes is not None and (
-        not isinstance(loop_processes, int) or isinstance(loop_processes, bool) or loop_processes < 1
-    ):
+    if loop_processes is not None and not _is_count(loop_processes):
         raise ValueError(
             f"LOOP_PROCESSES in the parameters cell is {_describe(loop_processes)}; it must be None (one process per "
             "GPU, or two CPU processes in tiny mode) or a whole number of at least 1."

@@ -70,6 +70,8 @@ def script_source(notebook: Path) -> str:
     cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
     title = "".join(cells[0]["source"]).splitlines()[0].lstrip("# ").strip()
     (parameters,) = [c for c in cells if _tagged(c, PARAMETERS_TAG)]
+    if not any(c["cell_type"] == "code" and _tagged(c, SCRIPT_TAG) for c in cells):
+        raise ValueError(f"{Path(notebook).name} has no cell tagged {SCRIPT_TAG!r}: its loop would have no code")
     parts = [
         HEADER.format(notebook=Path(notebook).name, title=title, script=script_name(notebook)),
         "# ---- the notebook's parameters cell, then the command line's values ".ljust(106, "-"),
@@ -133,9 +135,6 @@ def main(argv: list[str]) -> int:
     notebooks = sorted((SCRIPTS_DIR.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     stale = []
     for notebook in notebooks:
-        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-        if not any(_tagged(cell, SCRIPT_TAG) for cell in cells):
-            continue
         path = SCRIPTS_DIR / script_name(notebook)
         source = script_source(notebook)
         if "--check" in argv:

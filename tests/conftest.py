@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -31,10 +30,9 @@ def tmp_outputs(tmp_path, monkeypatch):
 @pytest.fixture
 def unreachable_url():
     """Return an http URL on this machine where nothing listens: connections fail at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    from helpers.launching import free_port
+
+    return f"http://127.0.0.1:{free_port()}"
 
 
 # The tiny notebooks by their run time with a warm cache, longest first (2026-12-05, a fresh

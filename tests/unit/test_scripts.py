@@ -11,10 +11,11 @@ from helpers import scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-WITH_SCRIPTS = [
-    path for path in NOTEBOOKS
-    if any("script" in c.get("metadata", {}).get("tags", []) for c in json.loads(path.read_text())["cells"])
-]
+WITH_SCRIPTS = NOTEBOOKS  # every notebook's loop is a script
+
+
+def test_every_notebook_has_a_script():
+    assert [scripts.script_name(path) for path in NOTEBOOKS] == sorted(p.name for p in (ROOT / "scripts").glob("*.py"))
 
 
 @pytest.mark.parametrize("notebook", WITH_SCRIPTS, ids=lambda p: p.name)
@@ -42,6 +43,17 @@ def test_the_check_finds_a_script_that_drifted(tmp_path, monkeypatch):
     path = tmp_path / "scripts" / scripts.script_name(notebook)
     path.write_text(path.read_text() + "# edited by hand\n")
     assert scripts.main(["--check"]) == 1
+
+
+def test_a_notebook_without_script_cells_is_refused(tmp_path):
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# A title"]},
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": ["MODE = 'tiny'"]},
+    ]
+    notebook = tmp_path / "99_x.ipynb"
+    notebook.write_text(json.dumps({"cells": cells}))
+    with pytest.raises(ValueError, match="no cell tagged 'script'"):
+        scripts.script_source(notebook)
 
 
 def test_a_cell_that_is_not_python_is_refused_when_the_script_is_written(tmp_path):
