@@ -38,7 +38,11 @@ with `training_function` and writes DIR/results.json. `--help` lists every optio
 FOOTER = '''
 # ---- run -----------------------------------------------------------------------------------------------
 if __name__ == "__main__":
+    from accelerate import PartialState
+
     training_function(OUTPUT_DIR)
+    # Leave the process group before exiting: a process that exits inside one can abort at exit.
+    PartialState().destroy_process_group()
 '''
 
 

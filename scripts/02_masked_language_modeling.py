@@ -272,4 +272,8 @@ def training_function(output_folder):
 
 # ---- run -----------------------------------------------------------------------------------------------
 if __name__ == "__main__":
+    from accelerate import PartialState
+
     training_function(OUTPUT_DIR)
+    # Leave the process group before exiting: a process that exits inside one can abort at exit.
+    PartialState().destroy_process_group()

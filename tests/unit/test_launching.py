@@ -13,6 +13,7 @@ ranks = accelerator.gather(torch.tensor([accelerator.process_index]))
 if accelerator.is_main_process:
     info = {"ranks": ranks.tolist(), "threads": torch.get_num_threads(), "type": str(accelerator.distributed_type)}
     open(sys.argv[1], "w").write(json.dumps(info))
+accelerator.end_training()  # leaves the process group: exiting inside one can abort
 """
 
 

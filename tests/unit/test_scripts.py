@@ -30,7 +30,8 @@ def test_the_script_holds_the_notebooks_training_function_and_calls_it(notebook)
     cells = json.loads(notebook.read_text())["cells"]
     (loop,) = ["".join(c["source"]) for c in cells if "def training_function(" in "".join(c["source"])]
     assert loop in source
-    assert source.rstrip().endswith("training_function(OUTPUT_DIR)")
+    assert "    training_function(OUTPUT_DIR)\n" in source
+    assert source.rstrip().endswith("PartialState().destroy_process_group()")
 
 
 def test_the_check_finds_a_script_that_drifted(tmp_path, monkeypatch):
