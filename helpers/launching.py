@@ -47,16 +47,19 @@ def loop_arguments(
     output_dir: str | os.PathLike,
     max_samples: int | None = None,
     push_to_hub: str | None = None,
+    resume: bool = False,
     **parameters: object,
 ) -> list[str]:
     """Return the command-line arguments that give a notebook's script the notebook's parameters.
 
-    ``push_to_hub`` is the loop's repository id (None: no upload); ``parameters`` are other values
+    ``push_to_hub`` is the loop's repository id (None: no upload); ``resume`` adds ``--resume``; ``parameters`` are other values
     of the parameters cell, passed as ``--set NAME=VALUE``.
     """
     arguments = ["--mode", mode, "--seed", str(seed), "--output-dir", str(output_dir)]
     if max_samples is not None:
         arguments += ["--max-samples", str(max_samples)]
+    if resume:
+        arguments.append("--resume")
     if push_to_hub is not None:
         arguments += ["--push-to-hub", push_to_hub]
     for name, value in parameters.items():
@@ -89,12 +92,13 @@ def run(command: list[str], environment: dict[str, str] | None = None) -> None:
     A progress bar's updates end in a carriage return; they are printed as they are, so that
     Jupyter redraws the bar in place instead of adding a line per update.
     """
+    import contextlib
     import io
     import signal
     import subprocess
 
     print("$", shown_command(command), flush=True)
-    # A session of its own: stopping the cell stops the launcher and every process it started.
+    # A session of its own, so that stopping the cell can stop the launcher and what it started.
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -107,7 +111,15 @@ def run(command: list[str], environment: dict[str, str] | None = None) -> None:
             print(line, end="", flush=True)
         returncode = process.wait()
     except BaseException:  # an interrupted cell stops the processes it started
-        os.killpg(process.pid, signal.SIGKILL)
+        # The launcher starts its workers in sessions of their own: SIGTERM lets it stop them, which
+        # killing its session would not. Whatever is left after 30 s is killed.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise
     if returncode != 0:

@@ -29,6 +29,39 @@ def test_two_launched_cpu_processes_form_a_group_that_gathers(tmp_path):
     assert info["type"].endswith("MULTI_CPU") and info["threads"] == 1
 
 
+SLEEP_AND_SAY_SO = """
+import os, sys, time
+from pathlib import Path
+
+Path(sys.argv[1], os.environ["RANK"]).write_text(str(os.getpid()))
+print("started", flush=True)
+time.sleep(600)  # silent: a process that printed would also end when its output pipe closed
+"""
+
+
+def test_stopping_the_cell_stops_every_launched_process(tmp_path, monkeypatch):
+    import psutil
+
+    from helpers import launching
+
+    script = tmp_path / "sleep.py"
+    script.write_text(SLEEP_AND_SAY_SO)
+
+    def print_until_both_started(*args, **kwargs):
+        if len(list(tmp_path.glob("[0-9]"))) == 2:
+            raise KeyboardInterrupt  # what stopping a cell does
+    monkeypatch.setattr(launching, "print", print_until_both_started, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        launching.run(*launching.launch_command(script, [str(tmp_path)], num_processes=2, cpu=True))
+    # The workers run in sessions of their own, out of reach of a signal to the launcher's.
+    pids = [int(path.read_text()) for path in tmp_path.glob("[0-9]")]
+    _, alive = psutil.wait_procs([psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)], timeout=10)
+    left = [process.pid for process in alive if process.status() != psutil.STATUS_ZOMBIE]
+    for process in alive:
+        process.kill()
+    assert left == []
+
+
 def test_two_cpu_processes_are_launched_as_a_gloo_group_on_a_free_port():
     from helpers.launching import launch_command
 
@@ -53,6 +86,7 @@ def test_loop_arguments_pass_the_notebooks_parameters():
     assert loop_arguments("tiny", 42, "out") == ["--mode", "tiny", "--seed", "42", "--output-dir", "out"]
     arguments = loop_arguments("full", 1, "out", 64, "ada/x", MODEL_SHAPE={"n_layer": 2})
     assert arguments[6:] == ["--max-samples", "64", "--push-to-hub", "ada/x", "--set", "MODEL_SHAPE={'n_layer': 2}"]
+    assert loop_arguments("tiny", 42, "out", resume=True)[-1] == "--resume"
 
 
 def test_the_command_is_shown_as_a_learner_types_it():
