@@ -14,7 +14,9 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 # make test runs the unit tests, the notebooks (nbval) and the full-mode tests on this many
 # pytest-xdist workers, each file whole on one of them; then, in a second run, the checks that
-# read the results the notebooks wrote (COURSE_RESULTS_SINCE: results from before are stale).
+# read the results the notebooks wrote (COURSE_RESULTS_SINCE: results from before are stale) and
+# the resume tests, which compare against them. Those that rewrite the notebooks' outputs share
+# one worker (their xdist_group); the resume tests write to folders of their own.
 # OMP_NUM_THREADS=1 gives every test process one PyTorch thread, as tiny mode does: full mode
 # keeps PyTorch's default (all cores), and two such runs side by side made their threads wait.
 TEST_WORKERS ?= 2
@@ -41,8 +43,9 @@ test: $(STAMP)
 	since=$$(date +%s) && \
 	OMP_NUM_THREADS=1 COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		tests/unit --nbval-lax notebooks tests/notebooks --ignore=tests/notebooks/test_notebooks.py \
-		--ignore=tests/notebooks/test_launched_scripts.py --durations=12 && \
-	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest tests/notebooks/test_notebooks.py tests/notebooks/test_launched_scripts.py
+		--ignore=tests/notebooks/test_launched_scripts.py --ignore=tests/notebooks/test_resuming.py --durations=12 && \
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+		tests/notebooks/test_notebooks.py tests/notebooks/test_launched_scripts.py tests/notebooks/test_resuming.py --durations=6
 
 # Every notebook in full mode against the Hub stand-in on this machine's GPUs (fp16/bf16, pinned
 # memory, the loop on every GPU); without a GPU it says so and checks nothing.

@@ -80,6 +80,8 @@ def check_parameters(
     seed: object,
     max_samples: object,
     loop_processes: object = None,
+    resume: object = False,
+    output_root: object = None,
 ) -> None:
     """Return quietly if the parameters cell's values have the right types; raise TypeError or ValueError naming the one that does not.
 
@@ -88,6 +90,13 @@ def check_parameters(
     """
     if not isinstance(push_to_hub, bool):
         raise TypeError(f"PUSH_TO_HUB in the parameters cell is {_describe(push_to_hub)}; it must be True or False.")
+    if not isinstance(resume, bool):
+        raise TypeError(f"RESUME in the parameters cell is {_describe(resume)}; it must be True or False.")
+    if output_root is not None and not (isinstance(output_root, (str, os.PathLike)) and str(output_root).strip()):
+        raise TypeError(
+            f"OUTPUT_ROOT in the parameters cell is {_describe(output_root)}; it must be None (outputs/ in the "
+            'repository) or a folder, such as "/content/drive/MyDrive/nlp-course".'
+        )
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"SEED in the parameters cell is {_describe(seed)}; it must be a whole number, such as 42.")
     if max_samples is not None and not _is_count(max_samples):

@@ -19,17 +19,22 @@ def project_root(start: Path | None = None) -> Path:
     return start
 
 
-def output_dir(task: str) -> Path:
-    """Return (and create) ``outputs/<task>`` in the project, or under ``$COURSE_OUTPUT_DIR``."""
-    base = Path(os.environ[OUTPUT_ENV_VAR]) if os.environ.get(OUTPUT_ENV_VAR) else project_root() / "outputs"
+def output_dir(task: str, root: str | os.PathLike | None = None) -> Path:
+    """Return (and create) ``<root>/<task>``; without ``root``, under ``$COURSE_OUTPUT_DIR`` or the project's ``outputs``."""
+    if root is not None:
+        base = Path(root).expanduser()
+    elif os.environ.get(OUTPUT_ENV_VAR):
+        base = Path(os.environ[OUTPUT_ENV_VAR])
+    else:
+        base = project_root() / "outputs"
     folder = base / task
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def save_results(task: str, results: Mapping) -> Path:
-    """Write ``results`` to ``outputs/<task>/results.json`` (atomically) and return the path."""
-    path = output_dir(task) / "results.json"
+def save_results(task: str, results: Mapping, root: str | os.PathLike | None = None) -> Path:
+    """Write ``results`` to ``results.json`` in ``output_dir(task, root)`` (atomically) and return the path."""
+    path = output_dir(task, root) / "results.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     tmp.replace(path)

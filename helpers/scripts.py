@@ -5,7 +5,7 @@ header, so the loop a learner reads is the code the script runs. ``python -m hel
 them; a unit test fails when a script differs from what its notebook gives. The command line is
 
     accelerate launch [launcher options] scripts/NN_<task>.py --mode tiny|full --output-dir DIR
-        [--max-samples N] [--seed N] [--push-to-hub REPO_ID] [--set NAME=VALUE ...]
+        [--max-samples N] [--seed N] [--resume] [--push-to-hub REPO_ID] [--set NAME=VALUE ...]
 
 and the script writes ``DIR/results.json``.
 """
@@ -28,7 +28,7 @@ HEADER = '''\
 # Written by `python -m helpers.scripts` from notebooks/{notebook}: edit the notebook, not this file.
 """The custom training loop of notebooks/{notebook} ({title}), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/{script} --mode tiny|full --output-dir DIR [--max-samples N]
+    accelerate launch [launcher options] scripts/{script} --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -114,6 +114,9 @@ def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, P
     parser.add_argument("--output-dir", required=True, type=Path, help="where the model and results.json go")
     parser.add_argument("--max-samples", type=int, default=defaults.get("MAX_SAMPLES"), help="rows per split")
     parser.add_argument("--seed", type=int, default=defaults.get("SEED", 42))
+    parser.add_argument(
+        "--resume", action="store_true", help="go on from the latest checkpoint in DIR/checkpoints, if there is one"
+    )
     parser.add_argument("--push-to-hub", metavar="REPO_ID", help="upload the model after every epoch to REPO_ID")
     parser.add_argument(
         "--set", metavar="NAME=VALUE", action="append", default=[], help="another parameter, as a Python literal"
@@ -126,6 +129,7 @@ def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, P
             raise SystemExit(f"--set {item!r}: give NAME=VALUE, with NAME one of the parameters cell's names")
         values[name] = _literal(value)
     values.update(MODE=args.mode, SEED=args.seed, MAX_SAMPLES=args.max_samples, PUSH_TO_HUB=args.push_to_hub is not None)
+    values["RESUME"] = args.resume
     os.environ["COURSE_MODE"] = args.mode  # resolve_mode in the script's first cell reads it
     if int(os.environ.get("RANK", "0")) != 0:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process

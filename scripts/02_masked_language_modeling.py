@@ -2,7 +2,7 @@
 # Written by `python -m helpers.scripts` from notebooks/02_masked_language_modeling.ipynb: edit the notebook, not this file.
 """The custom training loop of notebooks/02_masked_language_modeling.ipynb (Masked language modelling: adapting a model to a domain), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/02_masked_language_modeling.py --mode tiny|full --output-dir DIR [--max-samples N]
+    accelerate launch [launcher options] scripts/02_masked_language_modeling.py --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -15,6 +15,8 @@ HUB_MODEL_ID = "distilbert-base-uncased-finetuned-imdb"  # the Trainer's reposit
 SEED = 42
 MAX_SAMPLES = None  # or a number, such as 1_000, to try a subset first
 LOOP_PROCESSES = None  # the custom loop's processes; None: one per GPU (two CPU processes in tiny mode)
+RESUME = False  # True: go on from the latest checkpoints in the output folder (see above)
+OUTPUT_ROOT = None  # the folder for outputs; None: outputs/ in this repository
 
 from helpers.scripts import command_line
 
@@ -29,7 +31,7 @@ from helpers import modes
 
 MODE = modes.resolve_mode(MODE)  # also sets HF_HUB_OFFLINE=1 in tiny mode
 modes.check_parameters(MODE, push_to_hub=PUSH_TO_HUB, hub_model_id=HUB_MODEL_ID, seed=SEED, max_samples=MAX_SAMPLES,
-                      loop_processes=LOOP_PROCESSES)
+                      loop_processes=LOOP_PROCESSES, resume=RESUME, output_root=OUTPUT_ROOT)
 if MODE == "tiny":
     torch.set_num_threads(1)  # see the note above
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
@@ -175,7 +177,7 @@ eval_dataset
 import json
 from pathlib import Path
 
-from accelerate import Accelerator
+from accelerate import Accelerator, DataLoaderConfiguration
 from torch.utils.data import DataLoader
 from tqdm import tqdm  # a text bar, which the launched processes print like any other output
 from huggingface_hub import upload_folder
@@ -183,13 +185,18 @@ from transformers import get_scheduler
 
 from helpers import sharing
 from helpers.precision import mixed_precision
+from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
 from transformers import AutoModelForMaskedLM
 
 train_dataset = downsampled["train"].select_columns(["input_ids"])
 
 
 def training_function(output_folder):
-    accelerator = Accelerator(mixed_precision=mixed_precision())
+    accelerator = Accelerator(
+        mixed_precision=mixed_precision(),
+        # Shuffle by the seed and the epoch alone, so that a resumed run sees the batches an uninterrupted one would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
     set_seed(SEED)
 
     model = AutoModelForMaskedLM.from_pretrained(checkpoint)
@@ -218,16 +225,28 @@ def training_function(output_folder):
             chunk_losses.append(accelerator.gather_for_metrics(loss.repeat(batch["input_ids"].shape[0])))
         return torch.exp(torch.cat(chunk_losses).mean()).item()
 
-    perplexities = [evaluate()]
-    losses = []
+    # What the loop has done and logged. Each checkpoint saves it, with the scheduler, weights and optimizer.
+    progress = LoopProgress(losses=[], perplexities=[])
+    accelerator.register_for_checkpointing(lr_scheduler, progress)
+    checkpoints = Path(output_folder) / "checkpoints"
+    latest = latest_checkpoint(checkpoints) if RESUME else None
+    if latest is not None:
+        accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
+        accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.epoch} epochs done")
+    else:
+        progress.perplexities.append(evaluate())  # before training
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)
     if PUSH_TO_HUB and accelerator.is_main_process:
         sharing.write_model_card(
             output_folder, base_model=checkpoint, dataset=cfg["dataset"], tags=[HUB_TAG],
             summary=f"`{checkpoint}` adapted to film reviews (IMDB) with masked language modelling with a custom loop on 🤗 Accelerate.",
         )
-    progress_bar = tqdm(range(num_training_steps), disable=not accelerator.is_main_process, mininterval=2)
-    for epoch in range(cfg["loop_epochs"]):
+    progress_bar = tqdm(
+        range(num_training_steps), initial=progress.epoch * len(train_dataloader),
+        disable=not accelerator.is_main_process, mininterval=2,
+    )
+    for epoch in range(progress.epoch, cfg["loop_epochs"]):
+        train_dataloader.set_epoch(epoch)  # the epoch's order, also after resuming
         model.train()
         for batch in train_dataloader:
             loss = model(**batch).loss
@@ -236,10 +255,10 @@ def training_function(output_folder):
             lr_scheduler.step()
             optimizer.zero_grad()
             progress_bar.update(1)
-            losses.append(loss.item())
-        perplexities.append(evaluate())
+            progress.losses.append(loss.item())
+        progress.perplexities.append(evaluate())
         if accelerator.is_main_process:
-            print(f"epoch {epoch}: perplexity {perplexities[-1]:.2f}")
+            print(f"epoch {epoch}: perplexity {progress.perplexities[-1]:.2f}")
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:
@@ -253,18 +272,20 @@ def training_function(output_folder):
                     repo_id=hub_repos["loop"],
                     folder_path=output_folder,
                     commit_message=f"Training in progress epoch {epoch}",
-                    ignore_patterns=["results.json"],
+                    ignore_patterns=["results.json", "checkpoints/*"],
                     run_as_future=True,
                 )
+        progress.epoch = epoch + 1
+        save_checkpoint(accelerator, checkpoints, f"epoch_{epoch}")  # all a resumed run needs, after this epoch
 
     if upload is not None:
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
-        scores = {"perplexity_before": perplexities[0], "perplexity_after": perplexities[-1]}
+        scores = {"perplexity_before": progress.perplexities[0], "perplexity_after": progress.perplexities[-1]}
         summary = {
             "accelerate": scores,
-            "perplexities": perplexities,
-            "losses": losses,
+            "perplexities": progress.perplexities,
+            "losses": progress.losses,
             "num_processes": accelerator.num_processes,
             "mixed_precision": accelerator.mixed_precision,
         }

@@ -2,7 +2,7 @@
 # Written by `python -m helpers.scripts` from notebooks/03_translation.ipynb: edit the notebook, not this file.
 """The custom training loop of notebooks/03_translation.ipynb (Translation: English → French), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/03_translation.py --mode tiny|full --output-dir DIR [--max-samples N]
+    accelerate launch [launcher options] scripts/03_translation.py --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -15,6 +15,8 @@ HUB_MODEL_ID = "marian-finetuned-kde4-en-to-fr"  # the Trainer's repository when
 SEED = 42
 MAX_SAMPLES = None  # or a number, such as 1_000, to try a subset first
 LOOP_PROCESSES = None  # the custom loop's processes; None: one per GPU (two CPU processes in tiny mode)
+RESUME = False  # True: go on from the latest checkpoints in the output folder (see above)
+OUTPUT_ROOT = None  # the folder for outputs; None: outputs/ in this repository
 
 from helpers.scripts import command_line
 
@@ -29,7 +31,7 @@ from helpers import modes
 
 MODE = modes.resolve_mode(MODE)  # also sets HF_HUB_OFFLINE=1 in tiny mode
 modes.check_parameters(MODE, push_to_hub=PUSH_TO_HUB, hub_model_id=HUB_MODEL_ID, seed=SEED, max_samples=MAX_SAMPLES,
-                      loop_processes=LOOP_PROCESSES)
+                      loop_processes=LOOP_PROCESSES, resume=RESUME, output_root=OUTPUT_ROOT)
 if MODE == "tiny":
     torch.set_num_threads(1)  # see the note above
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
@@ -150,7 +152,7 @@ eval_dataset = tokenized_datasets["validation"].select(range(eval_size))  # what
 import json
 from pathlib import Path
 
-from accelerate import Accelerator
+from accelerate import Accelerator, DataLoaderConfiguration
 from torch.utils.data import DataLoader
 from tqdm import tqdm  # a text bar, which the launched processes print like any other output
 from huggingface_hub import upload_folder
@@ -161,10 +163,15 @@ from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, set_seed
 
 from helpers import sharing
 from helpers.precision import mixed_precision
+from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
 
 
 def training_function(output_folder):
-    accelerator = Accelerator(mixed_precision=mixed_precision())
+    accelerator = Accelerator(
+        mixed_precision=mixed_precision(),
+        # Shuffle by the seed and the epoch alone, so that a resumed run sees the batches an uninterrupted one would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
     set_seed(SEED)
 
     model = AutoModelForSeq2SeqLM.from_pretrained(checkpoint)
@@ -209,18 +216,30 @@ def training_function(output_folder):
             references += decode_ids(labels.cpu().numpy())
         return sacrebleu.corpus_bleu(predictions, [references]).score
 
-    bleu_before = evaluate()
-    if accelerator.is_main_process:
-        print(f"before training: BLEU {bleu_before:.2f}")
-    bleu_per_epoch, losses = [], []
+    # What the loop has done and logged. Each checkpoint saves it, with the scheduler, weights and optimizer.
+    progress = LoopProgress(losses=[], bleu_per_epoch=[])
+    accelerator.register_for_checkpointing(lr_scheduler, progress)
+    checkpoints = Path(output_folder) / "checkpoints"
+    latest = latest_checkpoint(checkpoints) if RESUME else None
+    if latest is not None:
+        accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
+        accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.epoch} epochs done")
+    else:
+        progress.bleu_before = evaluate()
+        if accelerator.is_main_process:
+            print(f"before training: BLEU {progress.bleu_before:.2f}")
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)
     if PUSH_TO_HUB and accelerator.is_main_process:
         sharing.write_model_card(
             output_folder, base_model=checkpoint, dataset=cfg["dataset"], tags=[HUB_TAG],
             summary=f"`{checkpoint}` fine-tuned on KDE4 for English to French with a custom loop on 🤗 Accelerate.",
         )
-    progress_bar = tqdm(range(num_training_steps), disable=not accelerator.is_main_process, mininterval=2)
-    for epoch in range(cfg["loop_epochs"]):
+    progress_bar = tqdm(
+        range(num_training_steps), initial=progress.epoch * len(train_dataloader),
+        disable=not accelerator.is_main_process, mininterval=2,
+    )
+    for epoch in range(progress.epoch, cfg["loop_epochs"]):
+        train_dataloader.set_epoch(epoch)  # the epoch's order, also after resuming
         model.train()
         for batch in train_dataloader:
             loss = model(**batch).loss
@@ -229,10 +248,10 @@ def training_function(output_folder):
             lr_scheduler.step()
             optimizer.zero_grad()
             progress_bar.update(1)
-            losses.append(loss.item())
-        bleu_per_epoch.append(evaluate())
+            progress.losses.append(loss.item())
+        progress.bleu_per_epoch.append(evaluate())
         if accelerator.is_main_process:
-            print(f"epoch {epoch + 1}: BLEU {bleu_per_epoch[-1]:.2f}")
+            print(f"epoch {epoch + 1}: BLEU {progress.bleu_per_epoch[-1]:.2f}")
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:
@@ -246,17 +265,19 @@ def training_function(output_folder):
                     repo_id=hub_repos["loop"],
                     folder_path=output_folder,
                     commit_message=f"Training in progress epoch {epoch}",
-                    ignore_patterns=["results.json"],
+                    ignore_patterns=["results.json", "checkpoints/*"],
                     run_as_future=True,
                 )
+        progress.epoch = epoch + 1
+        save_checkpoint(accelerator, checkpoints, f"epoch_{epoch}")  # all a resumed run needs, after this epoch
 
     if upload is not None:
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
-        scores = {"bleu_before": bleu_before, "bleu_after": bleu_per_epoch[-1], "bleu_per_epoch": bleu_per_epoch}
+        scores = {"bleu_before": progress.bleu_before, "bleu_after": progress.bleu_per_epoch[-1], "bleu_per_epoch": progress.bleu_per_epoch}
         summary = {
             "accelerate": scores,
-            "losses": losses,
+            "losses": progress.losses,
             "num_processes": accelerator.num_processes,
             "mixed_precision": accelerator.mixed_precision,
         }

@@ -2,7 +2,7 @@
 # Written by `python -m helpers.scripts` from notebooks/04_summarization.ipynb: edit the notebook, not this file.
 """The custom training loop of notebooks/04_summarization.ipynb (Summarization: writing a title for a text), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/04_summarization.py --mode tiny|full --output-dir DIR [--max-samples N]
+    accelerate launch [launcher options] scripts/04_summarization.py --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -15,6 +15,8 @@ HUB_MODEL_ID = "mt5-small-finetuned-amazon-en-es"  # the Trainer's repository wh
 SEED = 42
 MAX_SAMPLES = None  # or a number, such as 1_000, to try a subset first
 LOOP_PROCESSES = None  # the custom loop's processes; None: one per GPU (two CPU processes in tiny mode)
+RESUME = False  # True: go on from the latest checkpoints in the output folder (see above)
+OUTPUT_ROOT = None  # the folder for outputs; None: outputs/ in this repository
 
 from helpers.scripts import command_line
 
@@ -29,7 +31,7 @@ from helpers import modes
 
 MODE = modes.resolve_mode(MODE)  # also sets HF_HUB_OFFLINE=1 in tiny mode
 modes.check_parameters(MODE, push_to_hub=PUSH_TO_HUB, hub_model_id=HUB_MODEL_ID, seed=SEED, max_samples=MAX_SAMPLES,
-                      loop_processes=LOOP_PROCESSES)
+                      loop_processes=LOOP_PROCESSES, resume=RESUME, output_root=OUTPUT_ROOT)
 if MODE == "tiny":
     torch.set_num_threads(1)  # see the note above
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
@@ -169,7 +171,7 @@ def compute_metrics(eval_prediction):
 import json
 from pathlib import Path
 
-from accelerate import Accelerator
+from accelerate import Accelerator, DataLoaderConfiguration
 from torch.utils.data import DataLoader
 from tqdm import tqdm  # a text bar, which the launched processes print like any other output
 from huggingface_hub import upload_folder
@@ -179,11 +181,16 @@ from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, set_seed
 
 from helpers import sharing
 from helpers.precision import mixed_precision
+from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
 from helpers.summarization import rouge_scores
 
 
 def training_function(output_folder):
-    accelerator = Accelerator(mixed_precision=mixed_precision(fp16_ok=False))
+    accelerator = Accelerator(
+        mixed_precision=mixed_precision(fp16_ok=False),
+        # Shuffle by the seed and the epoch alone, so that a resumed run sees the batches an uninterrupted one would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
     set_seed(SEED)
     model = AutoModelForSeq2SeqLM.from_pretrained(checkpoint)
     collator = DataCollatorForSeq2Seq(tokenizer, model=model)
@@ -219,15 +226,26 @@ def training_function(output_folder):
         model.train()
         return rouge_scores(predictions, references), predictions
 
-    losses = []
+    # What the loop has done and logged. Each checkpoint saves it, with the scheduler, weights and optimizer.
+    progress = LoopProgress(losses=[])
+    accelerator.register_for_checkpointing(lr_scheduler, progress)
+    checkpoints = Path(output_folder) / "checkpoints"
+    latest = latest_checkpoint(checkpoints) if RESUME else None
+    if latest is not None:
+        accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
+        accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.epoch} epochs done")
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)
     if PUSH_TO_HUB and accelerator.is_main_process:
         sharing.write_model_card(
             output_folder, base_model=checkpoint, dataset=cfg["dataset"], tags=[HUB_TAG],
             summary=f"`{checkpoint}` fine-tuned to write titles for English and Spanish product reviews with a custom loop on 🤗 Accelerate.",
         )
-    progress_bar = tqdm(range(num_training_steps), disable=not accelerator.is_main_process, mininterval=2)
-    for epoch in range(cfg["loop_epochs"]):
+    progress_bar = tqdm(
+        range(num_training_steps), initial=progress.epoch * len(train_dataloader),
+        disable=not accelerator.is_main_process, mininterval=2,
+    )
+    for epoch in range(progress.epoch, cfg["loop_epochs"]):
+        train_dataloader.set_epoch(epoch)  # the epoch's order, also after resuming
         model.train()
         for batch in train_dataloader:
             loss = model(**batch).loss
@@ -236,7 +254,7 @@ def training_function(output_folder):
             lr_scheduler.step()
             optimizer.zero_grad()
             progress_bar.update(1)
-            losses.append(loss.item())
+            progress.losses.append(loss.item())
         scores, _ = evaluate("validation")
         if accelerator.is_main_process:
             print(f"epoch {epoch}, validation: " + "  ".join(f"{name} {value:.2f}" for name, value in scores.items()))
@@ -253,9 +271,11 @@ def training_function(output_folder):
                     repo_id=hub_repos["loop"],
                     folder_path=output_folder,
                     commit_message=f"Training in progress epoch {epoch}",
-                    ignore_patterns=["results.json"],
+                    ignore_patterns=["results.json", "checkpoints/*"],
                     run_as_future=True,
                 )
+        progress.epoch = epoch + 1
+        save_checkpoint(accelerator, checkpoints, f"epoch_{epoch}")  # all a resumed run needs, after this epoch
     test_scores, predictions = evaluate("test")
 
     if upload is not None:
@@ -263,7 +283,7 @@ def training_function(output_folder):
     if accelerator.is_main_process:
         summary = {
             "accelerate": test_scores,
-            "losses": losses,
+            "losses": progress.losses,
             "num_processes": accelerator.num_processes,
             "mixed_precision": accelerator.mixed_precision,
             "examples": predictions[:3],

@@ -2,7 +2,7 @@
 # Written by `python -m helpers.scripts` from notebooks/05_causal_language_modeling.ipynb: edit the notebook, not this file.
 """The custom training loop of notebooks/05_causal_language_modeling.ipynb (Causal language modelling: training a code model from scratch), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/05_causal_language_modeling.py --mode tiny|full --output-dir DIR [--max-samples N]
+    accelerate launch [launcher options] scripts/05_causal_language_modeling.py --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -15,6 +15,8 @@ HUB_MODEL_ID = "codeparrot-ds"  # the Trainer's repository when sharing: "name" 
 SEED = 42
 MAX_SAMPLES = None  # or a number, such as 1_000, to try a subset first
 LOOP_PROCESSES = None  # the custom loop's processes; None: one per GPU (two CPU processes in tiny mode)
+RESUME = False  # True: go on from the latest checkpoints in the output folder (see above)
+OUTPUT_ROOT = None  # the folder for outputs; None: outputs/ in this repository
 MODEL_SHAPE = None  # None: the settings' GPT-2; or a smaller one, such as {"n_layer": 2, "n_embd": 128, "n_head": 4}
 
 from helpers.scripts import command_line
@@ -30,7 +32,7 @@ from helpers import modes
 
 MODE = modes.resolve_mode(MODE)  # also sets HF_HUB_OFFLINE=1 in tiny mode
 modes.check_parameters(MODE, push_to_hub=PUSH_TO_HUB, hub_model_id=HUB_MODEL_ID, seed=SEED, max_samples=MAX_SAMPLES,
-                      loop_processes=LOOP_PROCESSES)
+                      loop_processes=LOOP_PROCESSES, resume=RESUME, output_root=OUTPUT_ROOT)
 if MODE == "tiny":
     torch.set_num_threads(1)  # see the note above
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
@@ -173,7 +175,7 @@ import json
 import math
 from pathlib import Path
 
-from accelerate import Accelerator
+from accelerate import Accelerator, DataLoaderConfiguration
 from torch.utils.data import DataLoader
 from tqdm import tqdm  # a text bar, which the launched processes print like any other output
 from huggingface_hub import upload_folder
@@ -181,6 +183,7 @@ from transformers import get_scheduler
 
 from helpers import sharing
 from helpers.precision import mixed_precision
+from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
 from helpers.causal_lm import keytoken_weighted_loss
 
 
@@ -199,6 +202,8 @@ def training_function(output_folder):
     accelerator = Accelerator(
         mixed_precision=mixed_precision(),
         gradient_accumulation_steps=cfg["loop_gradient_accumulation_steps"],
+        # Shuffle by the seed and the epoch alone, so that a resumed run sees the batches an uninterrupted one would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
     )
     set_seed(SEED)
     model = GPT2LMHeadModel(config)
@@ -208,6 +213,9 @@ def training_function(output_folder):
         shuffle=True,
         batch_size=cfg["loop_batch_size"],
         collate_fn=data_collator,
+        # A generator of its own: starting an epoch draws a seed from it, not from the one dropout uses,
+        # so that a run resumed mid-epoch draws the same dropout masks as an uninterrupted one.
+        generator=torch.Generator().manual_seed(SEED),
     )
     eval_dataloader = DataLoader(
         tokenized_datasets["valid"], batch_size=cfg["loop_batch_size"], collate_fn=data_collator
@@ -235,20 +243,30 @@ def training_function(output_folder):
         mean_loss = torch.cat(losses).mean().item()
         return mean_loss, math.exp(mean_loss)
 
-    history = []
-    loss_before, perplexity_start = evaluate()
-    history.append((0, loss_before))
-    train_losses, completed_steps = [], 0
+    # What the loop has done and logged. Each checkpoint saves it, with the scheduler, weights and optimizer.
+    progress = LoopProgress(history=[], train_losses=[])
+    accelerator.register_for_checkpointing(lr_scheduler, progress)
+    checkpoints = Path(output_folder) / "checkpoints"
+    latest = latest_checkpoint(checkpoints) if RESUME else None
+    if latest is not None:
+        accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
+        accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.steps} optimizer steps done")
+    else:
+        loss_before, progress.perplexity_start = evaluate()
+        progress.history.append((0, loss_before))
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)
     if PUSH_TO_HUB and accelerator.is_main_process:
         sharing.write_model_card(
             output_folder, base_model=None, dataset=cfg["dataset_train"], tags=[HUB_TAG],
             summary="A GPT-2 trained from scratch on Python data-science code with a custom loop on 🤗 Accelerate.",
         )
-    progress_bar = tqdm(range(num_update_steps), disable=not accelerator.is_main_process, mininterval=2)
+    progress_bar = tqdm(range(num_update_steps), initial=progress.steps, disable=not accelerator.is_main_process, mininterval=2)
     model.train()
-    for epoch in range(cfg["num_train_epochs"]):
-        for batch in train_dataloader:
+    for epoch in range(progress.epoch, cfg["num_train_epochs"]):
+        train_dataloader.set_epoch(epoch)  # the epoch's order, also after resuming
+        # After resuming mid-epoch, skip the batches this epoch has already trained on.
+        batches = accelerator.skip_first_batches(train_dataloader, progress.batches) if progress.batches else train_dataloader
+        for batch in batches:
             with accelerator.accumulate(model):
                 logits = model(input_ids=batch["input_ids"]).logits
                 loss = keytoken_weighted_loss(logits, batch["labels"], keytoken_ids, alpha=1.0)
@@ -259,15 +277,17 @@ def training_function(output_folder):
                 if accelerator.sync_gradients:
                     lr_scheduler.step()
                 optimizer.zero_grad()
+            progress.batches += 1
             if accelerator.sync_gradients:
                 progress_bar.update(1)
-                completed_steps += 1
-                train_losses.append(loss.item())
-                if completed_steps % cfg["loop_eval_steps"] == 0:
+                progress.steps += 1
+                progress.train_losses.append(loss.item())
+                if progress.steps % cfg["loop_eval_steps"] == 0:
                     eval_loss, eval_perplexity = evaluate()
-                    history.append((completed_steps, eval_loss))
+                    progress.history.append((progress.steps, eval_loss))
                     if accelerator.is_main_process:
-                        print(f"step {completed_steps}: validation loss {eval_loss:.3f}, perplexity {eval_perplexity:.1f}")
+                        print(f"step {progress.steps}: validation loss {eval_loss:.3f}, perplexity {eval_perplexity:.1f}")
+                    save_checkpoint(accelerator, checkpoints, f"step_{progress.steps}")  # all a resumed run needs
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:
@@ -281,28 +301,30 @@ def training_function(output_folder):
                     repo_id=hub_repos["loop"],
                     folder_path=output_folder,
                     commit_message=f"Training in progress epoch {epoch}",
-                    ignore_patterns=["results.json"],
+                    ignore_patterns=["results.json", "checkpoints/*"],
                     run_as_future=True,
                 )
+        progress.epoch, progress.batches = epoch + 1, 0
+        save_checkpoint(accelerator, checkpoints, f"epoch_{epoch}")
     eval_loss, perplexity_end = evaluate()
-    if history[-1][0] != completed_steps:
-        history.append((completed_steps, eval_loss))
+    if progress.history[-1][0] != progress.steps:
+        progress.history.append((progress.steps, eval_loss))
 
     if upload is not None:
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
         scores = {
-            "perplexity_before": perplexity_start,
+            "perplexity_before": progress.perplexity_start,
             "perplexity": perplexity_end,
             "eval_loss": eval_loss,
-            "steps": completed_steps,
+            "steps": progress.steps,
             "scheduler_steps": lr_scheduler.last_epoch,  # how often the scheduler stepped
             "final_learning_rate": lr_scheduler.get_last_lr()[0],
         }
         summary = {
             "accelerate": scores,
-            "train_losses": train_losses,
-            "eval_history": history,
+            "train_losses": progress.train_losses,
+            "eval_history": progress.history,
             "num_processes": accelerator.num_processes,
             "mixed_precision": accelerator.mixed_precision,
         }

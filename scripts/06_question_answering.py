@@ -2,7 +2,7 @@
 # Written by `python -m helpers.scripts` from notebooks/06_question_answering.ipynb: edit the notebook, not this file.
 """The custom training loop of notebooks/06_question_answering.ipynb (Extractive question answering), for `accelerate launch`.
 
-    accelerate launch [launcher options] scripts/06_question_answering.py --mode tiny|full --output-dir DIR [--max-samples N]
+    accelerate launch [launcher options] scripts/06_question_answering.py --mode tiny|full --output-dir DIR [--max-samples N] [--resume]
 
 It loads and preprocesses the data itself, so it runs on a machine that never ran the notebook, trains
 with `training_function` and writes DIR/results.json. `--help` lists every option.
@@ -15,6 +15,8 @@ HUB_MODEL_ID = "bert-finetuned-squad"  # the Trainer's repository when sharing: 
 SEED = 42
 MAX_SAMPLES = None  # or a number, such as 1_000, to try a subset first
 LOOP_PROCESSES = None  # the custom loop's processes; None: one per GPU (two CPU processes in tiny mode)
+RESUME = False  # True: go on from the latest checkpoints in the output folder (see above)
+OUTPUT_ROOT = None  # the folder for outputs; None: outputs/ in this repository
 
 from helpers.scripts import command_line
 
@@ -29,7 +31,7 @@ from helpers import modes
 
 MODE = modes.resolve_mode(MODE)  # also sets HF_HUB_OFFLINE=1 in tiny mode
 modes.check_parameters(MODE, push_to_hub=PUSH_TO_HUB, hub_model_id=HUB_MODEL_ID, seed=SEED, max_samples=MAX_SAMPLES,
-                      loop_processes=LOOP_PROCESSES)
+                      loop_processes=LOOP_PROCESSES, resume=RESUME, output_root=OUTPUT_ROOT)
 if MODE == "tiny":
     torch.set_num_threads(1)  # see the note above
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
@@ -216,7 +218,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accelerate import Accelerator
+from accelerate import Accelerator, DataLoaderConfiguration
 from torch.utils.data import DataLoader
 from tqdm import tqdm  # a text bar, which the launched processes print like any other output
 from huggingface_hub import upload_folder
@@ -226,13 +228,18 @@ from transformers import AutoModelForQuestionAnswering, default_data_collator, s
 
 from helpers import sharing
 from helpers.precision import mixed_precision
+from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
 from helpers.metrics import squad_scores
 
 model_inputs = validation_features.remove_columns(["example_id", "offset_mapping"])
 
 
 def training_function(output_folder):
-    accelerator = Accelerator(mixed_precision=mixed_precision())
+    accelerator = Accelerator(
+        mixed_precision=mixed_precision(),
+        # Shuffle by the seed and the epoch alone, so that a resumed run sees the batches an uninterrupted one would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
     set_seed(SEED)
 
     model = AutoModelForQuestionAnswering.from_pretrained(checkpoint)
@@ -250,15 +257,26 @@ def training_function(output_folder):
     num_warmup_steps = int(warmup * num_training_steps) if warmup < 1 else int(warmup)
     lr_scheduler = get_scheduler("linear", optimizer, num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps)
 
-    losses = []
+    # What the loop has done and logged. Each checkpoint saves it, with the scheduler, weights and optimizer.
+    progress = LoopProgress(losses=[], scores=None)
+    accelerator.register_for_checkpointing(lr_scheduler, progress)
+    checkpoints = Path(output_folder) / "checkpoints"
+    latest = latest_checkpoint(checkpoints) if RESUME else None
+    if latest is not None:
+        accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
+        accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.epoch} epochs done")
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)
     if PUSH_TO_HUB and accelerator.is_main_process:
         sharing.write_model_card(
             output_folder, base_model=checkpoint, dataset=cfg["dataset"], tags=[HUB_TAG],
             summary=f"`{checkpoint}` fine-tuned for extractive question answering on SQuAD with a custom loop on 🤗 Accelerate.",
         )
-    progress_bar = tqdm(range(num_training_steps), disable=not accelerator.is_main_process, mininterval=2)
-    for epoch in range(cfg["loop_epochs"]):
+    progress_bar = tqdm(
+        range(num_training_steps), initial=progress.epoch * len(train_dataloader),
+        disable=not accelerator.is_main_process, mininterval=2,
+    )
+    for epoch in range(progress.epoch, cfg["loop_epochs"]):
+        train_dataloader.set_epoch(epoch)  # the epoch's order, also after resuming
         model.train()
         for batch in train_dataloader:
             loss = model(**batch).loss
@@ -267,7 +285,7 @@ def training_function(output_folder):
             lr_scheduler.step()
             optimizer.zero_grad()
             progress_bar.update(1)
-            losses.append(loss.item())
+            progress.losses.append(loss.item())
 
         model.eval()
         all_start, all_end = [], []
@@ -282,6 +300,7 @@ def training_function(output_folder):
         scores, _ = compute_squad_metrics(start_logits, end_logits, validation_features, raw_datasets["validation"])
         if accelerator.is_main_process:  # every process has the same scores; print them once
             print(f"epoch {epoch}: exact match {scores['exact_match']:.2f}  F1 {scores['f1']:.2f}")
+        progress.scores = scores
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:
@@ -295,16 +314,18 @@ def training_function(output_folder):
                     repo_id=hub_repos["loop"],
                     folder_path=output_folder,
                     commit_message=f"Training in progress epoch {epoch}",
-                    ignore_patterns=["results.json"],
+                    ignore_patterns=["results.json", "checkpoints/*"],
                     run_as_future=True,
                 )
+        progress.epoch = epoch + 1
+        save_checkpoint(accelerator, checkpoints, f"epoch_{epoch}")  # all a resumed run needs, after this epoch
 
     if upload is not None:
         upload.result()  # the last epoch's model has landed on the Hub before the function returns
     if accelerator.is_main_process:
         summary = {
-            "accelerate": scores,
-            "losses": losses,
+            "accelerate": progress.scores,
+            "losses": progress.losses,
             "num_processes": accelerator.num_processes,
             "mixed_precision": accelerator.mixed_precision,
         }

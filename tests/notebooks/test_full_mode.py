@@ -170,8 +170,11 @@ def assert_same_weights(remote: Path, local: Path) -> None:
 
 
 # What a repository must never hold: training state only needed to resume (optimizer, scheduler,
-# random generators) and the Trainer's checkpoint folders.
-TRAINING_STATE = re.compile(r"(^|/)(checkpoint-[^/]*/|optimizer\.pt$|scheduler\.pt$|rng_state.*\.pth$|trainer_state\.json$)")
+# random generators), the Trainer's checkpoint folders and the loop's.
+TRAINING_STATE = re.compile(
+    r"(^|/)(checkpoints?-?[^/]*/|optimizer\.(pt|bin)$|scheduler\.pt$|rng_state.*\.pth$|random_states_.*\.pkl$"
+    r"|custom_checkpoint_.*\.pkl$|trainer_state\.json$)"
+)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -201,7 +204,9 @@ def test_full_mode_loop_repository_holds_the_loops_model_pushed_after_every_epoc
     repo_id = run["results"]["hub"]["loop"]
     remote, local = hub.repo_folder("models", repo_id), run["outputs"] / "accelerate"
     files = files_below(remote)
-    assert files == (files_below(local) - {"results.json"}) | {".gitattributes"}
+    saved = files_below(local)
+    assert "checkpoints/latest" in saved  # the loop saved its state to resume from, and did not upload it
+    assert files == {path for path in saved if not path.startswith("checkpoints/")} - {"results.json"} | {".gitattributes"}
     assert {"README.md", "config.json", "model.safetensors", "tokenizer_config.json"} <= files
     assert not [path for path in files if TRAINING_STATE.search(path)]
     assert_same_weights(remote, local)

@@ -29,6 +29,24 @@ def test_two_launched_cpu_processes_form_a_group_that_gathers(tmp_path):
     assert info["type"].endswith("MULTI_CPU") and info["threads"] == 1
 
 
+def test_torchrun_with_the_cpu_switch_starts_the_same_group_of_two(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from helpers.launching import free_port
+
+    script, path = tmp_path / "gather.py", tmp_path / "ranks.json"
+    script.write_text(GATHER_RANKS)
+    # Without ACCELERATE_USE_CPU=1 on a machine without a GPU, each process would train alone.
+    environment = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    command += ["--master_port", str(free_port()), str(script), str(path)]
+    subprocess.run(command, env=environment, check=True, capture_output=True, timeout=120)
+    info = json.loads(path.read_text())
+    assert info["ranks"] == [0, 1] and info["type"].endswith("MULTI_CPU")
+
+
 SLEEP_AND_SAY_SO = """
 import os, sys, time
 from pathlib import Path

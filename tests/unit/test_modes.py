@@ -101,6 +101,10 @@ GOOD = {"push_to_hub": False, "hub_model_id": "bert-finetuned-ner", "seed": 42, 
         ("loop_processes", 0, ValueError, r"LOOP_PROCESSES in the parameters cell is 0, of type int"),
         ("loop_processes", "2", ValueError, r"LOOP_PROCESSES in the parameters cell is '2'"),
         ("hub_model_id", " ", TypeError, r"HUB_MODEL_ID in the parameters cell is ' '"),
+        ("resume", "yes", TypeError, r"RESUME in the parameters cell is 'yes', of type str; it must be True or False"),
+        ("resume", None, TypeError, r"RESUME in the parameters cell is None"),
+        ("output_root", 3, TypeError, r"OUTPUT_ROOT in the parameters cell is 3, of type int; it must be None"),
+        ("output_root", "", TypeError, r"OUTPUT_ROOT in the parameters cell is ''"),
     ],
 )
 def test_a_parameter_of_the_wrong_type_is_named_before_anything_runs(name, value, error, message):
@@ -110,7 +114,8 @@ def test_a_parameter_of_the_wrong_type_is_named_before_anything_runs(name, value
 
 def test_good_parameters_pass_in_both_modes():
     modes.check_parameters("tiny", **GOOD)
-    modes.check_parameters("full", **{**GOOD, "push_to_hub": True, "max_samples": 1_000, "seed": 0, "loop_processes": 4})
+    modes.check_parameters("full", **{**GOOD, "push_to_hub": True, "max_samples": 1_000, "seed": 0, "loop_processes": 4, "resume": True,
+                                              "output_root": "/content/drive/MyDrive/nlp-course"})
 
 
 def test_sharing_in_tiny_mode_is_refused_at_once_saying_what_to_change():

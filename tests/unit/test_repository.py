@@ -96,6 +96,18 @@ def test_notebook_has_one_parameters_cell_defaulting_to_tiny(path):
     assert namespace["MODE"] == "tiny" and namespace["PUSH_TO_HUB"] is False
     assert namespace["MAX_SAMPLES"] is None  # all the data unless a learner asks for a subset
     assert namespace["HUB_MODEL_ID"] == COURSE_HUB_MODEL_IDS[path.name]
+    # A rerun after a change of settings trains afresh unless the learner asks to resume.
+    assert namespace["RESUME"] is False and namespace["OUTPUT_ROOT"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_training_resumes_when_asked_and_the_loops_checkpoints_stay_off_the_hub(path):
+    code = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "code")
+    assert "trainer.train(resume_from_checkpoint=resume_from)" in code
+    assert "resume=RESUME" in code  # the launch cell passes --resume to the script
+    assert "accelerator.load_state(latest)" in code and "save_checkpoint(accelerator, checkpoints" in code
+    assert code.count('ignore_patterns=["results.json", "checkpoints/*"]') == 1
+    assert "use_seedable_sampler=True" in code
 
 
 def _guarded_by_push_to_hub(node, parents: dict) -> bool:

@@ -10,6 +10,13 @@ def test_output_dir_is_created_under_the_override(tmp_outputs):
     assert folder == tmp_outputs / "some_task" and folder.is_dir()
 
 
+def test_a_root_given_in_the_notebook_wins_over_the_environment(tmp_outputs, tmp_path):
+    folder = results.output_dir("some_task", root=tmp_path / "drive")
+    assert folder == tmp_path / "drive" / "some_task" and folder.is_dir()
+    path = results.save_results("some_task", {"f1": 0.5}, root=tmp_path / "drive")
+    assert path == folder / "results.json" and not (tmp_outputs / "some_task").exists()
+
+
 def test_project_root_finds_the_checkout_from_a_subfolder(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "helpers").mkdir()

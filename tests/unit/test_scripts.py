@@ -78,6 +78,13 @@ def test_the_command_line_sets_the_parameters_over_the_notebooks_defaults(tmp_pa
     values, output_dir, hub_repos = scripts.command_line(DEFAULTS, argv)
     assert (values["MODE"], values["SEED"], values["MAX_SAMPLES"], values["PUSH_TO_HUB"]) == ("full", 42, 64, False)
     assert output_dir == tmp_path and hub_repos is None
+    assert values["RESUME"] is False
+
+
+def test_resume_on_the_command_line_sets_resume(tmp_path, monkeypatch):
+    monkeypatch.delenv("RANK", raising=False)
+    values, _, _ = scripts.command_line(DEFAULTS, ["--output-dir", str(tmp_path), "--resume"])
+    assert values["RESUME"] is True
 
 
 def test_the_command_line_takes_a_hub_repository_and_other_parameters(tmp_path, monkeypatch):
