@@ -327,3 +327,11 @@ def test_the_login_check_comes_before_any_data_or_model_is_loaded(path):
     loads = [i for i, text in enumerate(code) if re.search(r"load_dataset\(|from_pretrained\(|require_hub\(\)", text)]
     checks = min(i for i, text in enumerate(code) if "check_parameters(" in text)
     assert checks < login < min(loads)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_hub_is_checked_before_anything_is_loaded_from_it(path):
+    # The behaviour (a quick, clear error without the Hub) runs in test_without_hub.py on two notebooks.
+    code = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "code")
+    first_load = re.search(r"load_dataset\(|from_pretrained\(|pipeline\(", code).start()
+    assert 0 <= code.find("modes.require_hub()") < first_load
