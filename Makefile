@@ -57,8 +57,11 @@ test-gpu: $(STAMP)
 		echo "make test-gpu: no CUDA GPU is visible on this machine, so there is nothing to check."; \
 	fi
 
+# As root (containers, many cloud GPU machines) JupyterLab refuses to start without --allow-root.
+# LAB_ARGS passes more options, such as LAB_ARGS="--port 8890 --no-browser".
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $$(test "$$(id -u)" = 0 && echo --allow-root) $(LAB_ARGS) notebooks/
 
 clean:
 	rm -rf build outputs notebooks/outputs .pytest_cache
