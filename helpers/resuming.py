@@ -64,6 +64,16 @@ def save_checkpoint(accelerator, folder: str | os.PathLike, name: str) -> Path:
     return checkpoint
 
 
+def remove_checkpoints(folder: str | os.PathLike) -> int:
+    """Remove an earlier run's checkpoints from ``folder`` (the Trainer's ``checkpoint-N``, a loop's ``checkpoints``); return how many."""
+    folder = Path(folder)
+    stale = [path for path in folder.glob("checkpoint-*") if path.is_dir()]
+    stale += [folder / "checkpoints"] if (folder / "checkpoints").is_dir() else []
+    for path in stale:
+        shutil.rmtree(path)
+    return len(stale)
+
+
 def trainer_checkpoint(output_dir: str | os.PathLike) -> str | None:
     """Return the ``Trainer``'s newest complete ``checkpoint-N`` in ``output_dir``, or None when it has saved none yet.
 

@@ -186,7 +186,7 @@ from transformers import get_scheduler
 from helpers import sharing
 from helpers.metrics import entity_scores
 from helpers.precision import mixed_precision
-from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
+from helpers.resuming import LoopProgress, latest_checkpoint, remove_checkpoints, save_checkpoint
 
 
 def training_function(output_folder):
@@ -237,6 +237,8 @@ def training_function(output_folder):
     if latest is not None:
         accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
         accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.epoch} epochs done")
+    elif accelerator.is_main_process:  # a fresh run: an earlier run's checkpoints must not be taken for this one's
+        remove_checkpoints(output_folder)
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)
     if PUSH_TO_HUB and accelerator.is_main_process:
         sharing.write_model_card(

@@ -163,7 +163,7 @@ from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, set_seed
 
 from helpers import sharing
 from helpers.precision import mixed_precision
-from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
+from helpers.resuming import LoopProgress, latest_checkpoint, remove_checkpoints, save_checkpoint
 
 
 def training_function(output_folder):
@@ -225,6 +225,8 @@ def training_function(output_folder):
         accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
         accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.epoch} epochs done")
     else:
+        if accelerator.is_main_process:  # a fresh run: an earlier run's checkpoints must not be taken for this one's
+            remove_checkpoints(output_folder)
         progress.bleu_before = evaluate()
         if accelerator.is_main_process:
             print(f"before training: BLEU {progress.bleu_before:.2f}")

@@ -183,7 +183,7 @@ from transformers import get_scheduler
 
 from helpers import sharing
 from helpers.precision import mixed_precision
-from helpers.resuming import LoopProgress, latest_checkpoint, save_checkpoint
+from helpers.resuming import LoopProgress, latest_checkpoint, remove_checkpoints, save_checkpoint
 from helpers.causal_lm import keytoken_weighted_loss
 
 
@@ -252,6 +252,8 @@ def training_function(output_folder):
         accelerator.load_state(latest)  # weights, optimizer, scheduler, progress, data order, random generators
         accelerator.print(f"resuming from checkpoints/{latest.name}: {progress.steps} optimizer steps done")
     else:
+        if accelerator.is_main_process:  # a fresh run: an earlier run's checkpoints must not be taken for this one's
+            remove_checkpoints(output_folder)
         loss_before, progress.perplexity_start = evaluate()
         progress.history.append((0, loss_before))
     upload = None  # the upload in progress (main process, PUSH_TO_HUB only)

@@ -1,16 +1,19 @@
-"""Runs that survive a hard kill. A run is killed with SIGKILL, every process of it, once a checkpoint
-exists, then run again with resuming on; it must end exactly where the uninterrupted run ended: the
-run that nbval made of the same notebook in this test session.
+"""Runs that survive a hard kill. A run starts afresh in a folder that holds an earlier, finished run
+(the one nbval made of the same notebook in this test session), is killed with SIGKILL, every process
+of it, once it has saved a checkpoint, then runs again with resuming on. It must resume from its own
+checkpoint, not the earlier run's, and end exactly where the earlier, uninterrupted run ended. That
+second run also shows that a notebook gives the same results when run again.
 
-`make test` runs these in its second pytest run, after nbval. Both the `Trainer` and the custom loop
-are checked, in notebook 5 (a checkpoint in the middle of its one epoch) and notebook 1 (a checkpoint
-after each epoch).
+`make test` runs these in its second pytest run, after nbval. The custom loop is checked in notebook 5
+(a checkpoint in the middle of its one epoch) and notebook 2 (after each epoch; its collator masks at
+random), the `Trainer` in notebooks 5 and 1.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,10 +34,10 @@ NOTEBOOKS = ROOT / "notebooks"
 # Each run must end well within this; a hang fails the test instead of stalling CI.
 TIMEOUT = 150
 ENVIRONMENT = {"COURSE_MODE": "tiny", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg", "TOKENIZERS_PARALLELISM": "false"}
-# The checkpoint to kill after: notebook 5's first evaluation (step 100 of 180, in its one epoch),
-# notebook 1's first epoch (of three).
-LOOP_CHECKPOINTS = {"01_token_classification": "epoch_0", "05_causal_language_modeling": "step_100"}
-TRAINER_CHECKPOINTS = {"01_token_classification": "checkpoint-", "05_causal_language_modeling": "checkpoint-100"}
+# The loop's checkpoint to kill after: notebook 5's first evaluation (step 100 of 180, in its one
+# epoch), notebook 2's first epoch (of two). The Trainers are killed after their first checkpoint.
+LOOP_CHECKPOINTS = {"02_masked_language_modeling": "epoch_0", "05_causal_language_modeling": "step_100"}
+TRAINERS = ["01_token_classification", "05_causal_language_modeling"]
 
 
 def kill_when(command: list[str], environment: dict, log: Path, ready, cwd: Path = ROOT) -> None:
@@ -75,24 +78,26 @@ def run_to_end(command: list[str], environment: dict, log: Path, cwd: Path = ROO
 @pytest.mark.parametrize("name", sorted(LOOP_CHECKPOINTS))
 def test_the_loop_killed_after_a_checkpoint_resumes_to_the_uninterrupted_result(name, tmp_path, notebook_results):
     uninterrupted = notebook_results(f"{name}.ipynb")  # nbval's run of the notebook: its loop on two processes
-    script = script_path(f"{name}.ipynb")
-    checkpoints = tmp_path / "checkpoints"
+    earlier = output_dir(task_of(NOTEBOOKS / f"{name}.ipynb")) / "accelerate"
+    folder = tmp_path / "accelerate"
+    shutil.copytree(earlier, folder)  # the earlier run's model, results and final checkpoint
+    script, checkpoints = script_path(f"{name}.ipynb"), folder / "checkpoints"
 
     def saved():
         return latest_checkpoint(checkpoints) == checkpoints / LOOP_CHECKPOINTS[name]
 
-    command, environment = launch_command(script, loop_arguments("tiny", 42, tmp_path), num_processes=2, cpu=True)
+    command, environment = launch_command(script, loop_arguments("tiny", 42, folder), num_processes=2, cpu=True)
+    (folder / "results.json").unlink()
     kill_when(command, {**ENVIRONMENT, **environment}, tmp_path / "killed.log", saved)
-    assert not (tmp_path / "results.json").exists()
+    assert not (folder / "results.json").exists()
 
-    arguments = loop_arguments("tiny", 42, tmp_path, resume=True)
+    arguments = loop_arguments("tiny", 42, folder, resume=True)
     command, environment = launch_command(script, arguments, num_processes=2, cpu=True)
     output = run_to_end(command, {**ENVIRONMENT, **environment}, tmp_path / "resumed.log")
-    assert f"resuming from checkpoints/{LOOP_CHECKPOINTS[name]}" in output
+    assert f"resuming from checkpoints/{LOOP_CHECKPOINTS[name]}:" in output
 
-    resumed = json.loads((tmp_path / "results.json").read_text())
-    loop_dir = output_dir(task_of(NOTEBOOKS / f"{name}.ipynb")) / "accelerate"
-    whole = json.loads((loop_dir / "results.json").read_text())
+    resumed = json.loads((folder / "results.json").read_text())
+    whole = json.loads((earlier / "results.json").read_text())
     assert resumed["accelerate"] == uninterrupted["accelerate"] == whole["accelerate"]
     losses = "train_losses" if "train_losses" in whole else "losses"
     assert resumed[losses] == whole[losses]  # every logged loss, the killed run's and the resumed run's
@@ -116,15 +121,19 @@ def notebook_until_training(name: str, parameters: dict, model_dir: Path) -> str
     return "\n\n".join(sources) + "\n"
 
 
-@pytest.mark.parametrize("name", sorted(TRAINER_CHECKPOINTS))
+@pytest.mark.parametrize("name", TRAINERS)
 def test_the_trainer_killed_after_a_checkpoint_resumes_to_the_uninterrupted_model(name, tmp_path, notebook_results):
     notebook_results(f"{name}.ipynb")  # nbval's run of the notebook, which saved the Trainer's model
-    trainer_dir = tmp_path / "outputs" / task_of(NOTEBOOKS / f"{name}.ipynb") / "trainer"
+    task = task_of(NOTEBOOKS / f"{name}.ipynb")
+    trainer_dir = tmp_path / "outputs" / task / "trainer"
+    shutil.copytree(output_dir(task) / "trainer", trainer_dir)  # with the earlier run's last checkpoint
+    (earlier_checkpoint,) = [path.name for path in trainer_dir.glob("checkpoint-*")]
     environment = {**ENVIRONMENT, "OMP_NUM_THREADS": "1"}
+    started = time.time()
 
-    def saved():
+    def saved():  # a complete checkpoint of this run, not the earlier run's
         latest = trainer_checkpoint(trainer_dir)
-        return latest is not None and Path(latest).name.startswith(TRAINER_CHECKPOINTS[name])
+        return latest is not None and (Path(latest) / "trainer_state.json").stat().st_mtime > started
 
     for resume in (False, True):
         script = tmp_path / f"resume-{resume}.ipy"
@@ -134,12 +143,14 @@ def test_the_trainer_killed_after_a_checkpoint_resumes_to_the_uninterrupted_mode
         if not resume:
             kill_when(command, environment, tmp_path / "killed.log", saved, cwd=NOTEBOOKS)
             assert not (tmp_path / "model").exists()
+            (killed_checkpoint,) = [path.name for path in trainer_dir.glob("checkpoint-*")]
+            assert killed_checkpoint != earlier_checkpoint  # the fresh run removed the earlier run's
         else:
             output = run_to_end(command, environment, tmp_path / "resumed.log", cwd=NOTEBOOKS)
-            assert "resuming from checkpoint-" in output
+            assert f"resuming from {killed_checkpoint}\n" in output
 
     resumed = load_file(tmp_path / "model" / "model.safetensors")
-    uninterrupted = load_file(output_dir(task_of(NOTEBOOKS / f"{name}.ipynb")) / "model" / "model.safetensors")
+    uninterrupted = load_file(output_dir(task) / "model" / "model.safetensors")
     assert resumed.keys() == uninterrupted.keys()
     different = [key for key in resumed if not resumed[key].equal(uninterrupted[key])]
     assert different == []

@@ -73,3 +73,14 @@ def test_the_trainers_latest_checkpoint_is_the_highest_complete_step_and_none_be
     (tmp_path / "trainer" / "checkpoint-200").mkdir()  # a save cut short: the Trainer writes its state last
     (tmp_path / "trainer" / "checkpoint-x").mkdir()
     assert trainer_checkpoint(tmp_path / "trainer") == str(tmp_path / "trainer" / "checkpoint-100")
+
+
+def test_a_fresh_run_removes_an_earlier_runs_checkpoints_and_nothing_else(tmp_path):
+    from helpers.resuming import remove_checkpoints
+
+    for name in ("checkpoint-10", "checkpoint-20", "checkpoints/epoch_0", "model"):
+        (tmp_path / name).mkdir(parents=True)
+    (tmp_path / "results.json").write_text("{}")
+    assert remove_checkpoints(tmp_path) == 3
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "results.json"]
+    assert remove_checkpoints(tmp_path / "missing") == 0
