@@ -121,7 +121,7 @@ tokenized_datasets = raw_datasets.map(
 tokenized_datasets
 
 
-# ---- notebook cell 23 ----------------------------------------------------------------------------------
+# ---- notebook cell 24 ----------------------------------------------------------------------------------
 chunk_size = cfg["chunk_size"]
 
 
@@ -141,7 +141,7 @@ lm_datasets = tokenized_datasets.map(group_texts, batched=True)
 lm_datasets
 
 
-# ---- notebook cell 26 ----------------------------------------------------------------------------------
+# ---- notebook cell 27 ----------------------------------------------------------------------------------
 downsampled = {
     "train": lm_datasets["train"].shuffle(seed=SEED).select(range(min(cfg["train_size"], len(lm_datasets["train"])))),
     "test": lm_datasets["test"].shuffle(seed=SEED).select(range(min(cfg["test_size"], len(lm_datasets["test"])))),
@@ -149,13 +149,13 @@ downsampled = {
 print({split: len(data) for split, data in downsampled.items()})
 
 
-# ---- notebook cell 28 ----------------------------------------------------------------------------------
+# ---- notebook cell 29 ----------------------------------------------------------------------------------
 from transformers import DataCollatorForLanguageModeling, set_seed
 
 data_collator = DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm_probability=cfg["mlm_probability"])
 
 
-# ---- notebook cell 47 ----------------------------------------------------------------------------------
+# ---- notebook cell 48 ----------------------------------------------------------------------------------
 from transformers import default_data_collator
 
 
@@ -173,7 +173,7 @@ eval_dataset = downsampled["test"].map(
 eval_dataset
 
 
-# ---- notebook cell 49 ----------------------------------------------------------------------------------
+# ---- notebook cell 50 ----------------------------------------------------------------------------------
 import json
 from pathlib import Path
 
