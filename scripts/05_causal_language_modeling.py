@@ -170,7 +170,40 @@ for word in key_words:
 print("key tokens:", tokenizer.convert_ids_to_tokens(keytoken_ids))
 
 
-# ---- notebook cell 51 ----------------------------------------------------------------------------------
+# ---- notebook cell 49 ----------------------------------------------------------------------------------
+import torch
+import torch.nn.functional as F
+
+
+def keytoken_weighted_loss(logits, labels, keytoken_ids, alpha=1.0):
+    """Return the next-token cross-entropy, averaged over chunks weighted by 1 + alpha × their key tokens."""
+    if logits.dim() != 3 or labels.dim() != 2 or logits.shape[:2] != labels.shape:
+        raise ValueError(
+            f"Expected logits of shape (batch, length, vocabulary) and labels of shape (batch, length); "
+            f"got {tuple(logits.shape)} and {tuple(labels.shape)}."
+        )
+    if labels.shape[1] < 2:
+        raise ValueError("Sequences need at least two tokens: the first one predicts the second.")
+    if not len(keytoken_ids):
+        raise ValueError("keytoken_ids is empty; pass the ids of the tokens whose chunks should count more.")
+    if alpha < 0:
+        raise ValueError(f"alpha must be 0 or more, not {alpha}; a negative weight would reward mistakes.")
+
+    # The logits at position t predict the token at t + 1.
+    shifted_logits = logits[:, :-1, :]
+    targets = labels[:, 1:]
+    token_losses = F.cross_entropy(
+        shifted_logits.reshape(-1, shifted_logits.size(-1)), targets.reshape(-1), ignore_index=-100, reduction="none"
+    ).view(targets.shape)
+    counted = targets != -100  # padding is neither scored nor counted
+    per_chunk = (token_losses * counted).sum(dim=1) / counted.sum(dim=1).clamp(min=1)
+    keys = torch.as_tensor(list(keytoken_ids), device=targets.device)
+    key_counts = (torch.isin(targets, keys) & counted).sum(dim=1)
+    weights = 1.0 + alpha * key_counts.to(per_chunk.dtype)
+    return (per_chunk * weights).sum() / weights.sum()  # the course: (per_chunk * alpha * (1 + counts)).mean()
+
+
+# ---- notebook cell 53 ----------------------------------------------------------------------------------
 import json
 import math
 from pathlib import Path
@@ -184,7 +217,6 @@ from transformers import get_scheduler
 from helpers import sharing
 from helpers.precision import mixed_precision
 from helpers.resuming import LoopProgress, latest_checkpoint, remove_checkpoints, save_checkpoint
-from helpers.causal_lm import keytoken_weighted_loss
 
 
 def parameter_groups(model, weight_decay):
