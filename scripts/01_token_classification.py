@@ -262,7 +262,7 @@ def training_function(output_folder):
             progress.losses.append(loss.item())
         scores = evaluate("validation")
         if accelerator.is_main_process:  # every process has the same scores; print them once
-            print(
+            progress_bar.write(
                 f"epoch {epoch}: precision {scores['precision']:.3f} recall {scores['recall']:.3f} "
                 f"F1 {scores['f1']:.3f} accuracy {scores['accuracy']:.3f}"
             )

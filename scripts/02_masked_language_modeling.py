@@ -260,7 +260,7 @@ def training_function(output_folder):
             progress.losses.append(loss.item())
         progress.perplexities.append(evaluate())
         if accelerator.is_main_process:
-            print(f"epoch {epoch}: perplexity {progress.perplexities[-1]:.2f}")
+            progress_bar.write(f"epoch {epoch}: perplexity {progress.perplexities[-1]:.2f}")
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:

@@ -253,7 +253,7 @@ def training_function(output_folder):
             progress.losses.append(loss.item())
         progress.bleu_per_epoch.append(evaluate())
         if accelerator.is_main_process:
-            print(f"epoch {epoch + 1}: BLEU {progress.bleu_per_epoch[-1]:.2f}")
+            progress_bar.write(f"epoch {epoch + 1}: BLEU {progress.bleu_per_epoch[-1]:.2f}")
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:

@@ -259,7 +259,7 @@ def training_function(output_folder):
             progress.losses.append(loss.item())
         scores, _ = evaluate("validation")
         if accelerator.is_main_process:
-            print(f"epoch {epoch}, validation: " + "  ".join(f"{name} {value:.2f}" for name, value in scores.items()))
+            progress_bar.write(f"epoch {epoch}, validation: " + "  ".join(f"{name} {value:.2f}" for name, value in scores.items()))
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
         if upload is not None:

@@ -320,7 +320,7 @@ def training_function(output_folder):
                     eval_loss, eval_perplexity = evaluate()
                     progress.history.append((progress.steps, eval_loss))
                     if accelerator.is_main_process:
-                        print(f"step {progress.steps}: validation loss {eval_loss:.3f}, perplexity {eval_perplexity:.1f}")
+                        progress_bar.write(f"step {progress.steps}: validation loss {eval_loss:.3f}, perplexity {eval_perplexity:.1f}")
                     save_checkpoint(accelerator, checkpoints, f"step_{progress.steps}")  # all a resumed run needs
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()

@@ -301,7 +301,7 @@ def training_function(output_folder):
         end_logits = np.concatenate(all_end)[: len(validation_features)]
         scores, _ = compute_squad_metrics(start_logits, end_logits, validation_features, raw_datasets["validation"])
         if accelerator.is_main_process:  # every process has the same scores; print them once
-            print(f"epoch {epoch}: exact match {scores['exact_match']:.2f}  F1 {scores['f1']:.2f}")
+            progress_bar.write(f"epoch {epoch}: exact match {scores['exact_match']:.2f}  F1 {scores['f1']:.2f}")
         progress.scores = scores
         # Save after every epoch; the main process uploads in the background while training goes on.
         accelerator.wait_for_everyone()
