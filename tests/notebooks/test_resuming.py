@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 from safetensors.torch import load_file
@@ -26,7 +27,7 @@ from safetensors.torch import load_file
 from helpers.launching import launch_command, loop_arguments
 from helpers.results import output_dir
 from helpers.resuming import latest_checkpoint, trainer_checkpoint
-from helpers.runner import task_of
+from helpers.runner import inject_parameters, task_of
 from helpers.scripts import script_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,17 +107,14 @@ def test_the_loop_killed_after_a_checkpoint_resumes_to_the_uninterrupted_result(
 
 def notebook_until_training(name: str, parameters: dict, model_dir: Path) -> str:
     """Return the notebook's code cells up to its `trainer.train` call, as an IPython script that saves the model."""
-    cells = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    inject_parameters(nb, parameters)  # a cell after the parameters cell, as the notebook runs get
     sources = []
-    for cell in cells:
-        if cell["cell_type"] != "code":
-            continue
-        source = "".join(cell["source"])
-        if "parameters" in cell["metadata"].get("tags", []):
-            source += "\n" + "\n".join(f"{key} = {value!r}" for key, value in parameters.items())
-        sources.append(source)
-        if "trainer.train(" in source:
-            break
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            sources.append(cell.source)
+            if "trainer.train(" in cell.source:
+                break
     sources.append(f"trainer.model.save_pretrained({str(model_dir)!r})")
     return "\n\n".join(sources) + "\n"
 
