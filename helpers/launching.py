@@ -103,7 +103,8 @@ def run(command: list[str], environment: dict[str, str] | None = None) -> None:
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, **(environment or {})},
+        # Unbuffered, so that print() and the progress bar (stderr) come out in the order they were written.
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
         start_new_session=True,
     )
     try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import urllib.error
 import urllib.request
 
@@ -10,6 +12,8 @@ MODES = ("tiny", "full")
 MODE_ENV_VAR = "COURSE_MODE"
 DEFAULT_HUB = "https://huggingface.co"
 _TRUE = {"1", "true", "yes", "on"}
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+_LOCAL_SOURCE = re.compile(r"(LOAD REPORT from: )/\S*/([^/\s]+)")
 
 
 class HubUnavailableError(RuntimeError):
@@ -19,7 +23,8 @@ class HubUnavailableError(RuntimeError):
 def resolve_mode(cell_value: str) -> str:
     """Return the run mode: ``$COURSE_MODE`` if set, else the parameters cell's value.
 
-    In tiny mode this also sets ``HF_HUB_OFFLINE=1``, so that no library tries the network.
+    In tiny mode this also sets ``HF_HUB_OFFLINE=1``, so that no library tries the network. In both modes it
+    makes transformers' load reports plain text (``plain_load_reports``).
     Call it before importing transformers or datasets, which read that variable on import.
     """
     if not os.environ.get(MODE_ENV_VAR) and not isinstance(cell_value, str):
@@ -30,7 +35,28 @@ def resolve_mode(cell_value: str) -> str:
         raise ValueError(f"{source} is {mode!r}; it must be one of {', '.join(MODES)}.")
     if mode == "tiny":
         os.environ["HF_HUB_OFFLINE"] = "1"
+    plain_load_reports()
     return mode
+
+
+class PlainLoadReport(logging.Filter):
+    """Make transformers' LOAD REPORT plain text: no terminal colour codes, a local checkpoint named by its folder."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "LOAD REPORT" in record.msg:
+            record.msg = _LOCAL_SOURCE.sub(r"\1\2", _ANSI_CODE.sub("", record.msg))
+        return True
+
+
+def plain_load_reports() -> None:
+    """Add ``PlainLoadReport`` to the logger of ``from_pretrained`` (once), so saved notebooks show no codes or paths.
+
+    transformers prints the report's title in bold with a terminal code even in a notebook, and names a local
+    checkpoint (tiny mode's) by its full path on this machine.
+    """
+    logger = logging.getLogger("transformers.modeling_utils")
+    if not any(isinstance(existing, PlainLoadReport) for existing in logger.filters):
+        logger.addFilter(PlainLoadReport())
 
 
 def _switch_hint() -> str:

@@ -130,3 +130,19 @@ def test_run_prints_the_output_and_raises_when_the_command_fails(capsys):
     assert "bar\r" in out  # a progress bar's carriage return reaches Jupyter, which redraws the bar in place
     with pytest.raises(subprocess.CalledProcessError):
         run([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_run_keeps_prints_and_the_progress_bar_in_the_order_written(capsys, monkeypatch):
+    import sys
+
+    from helpers.launching import run
+
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    # A pipe makes the child's stdout block-buffered; without PYTHONUNBUFFERED the epoch line came after the bar.
+    code = (
+        "import sys; print('bar 1/2', end='\\r', file=sys.stderr); print('epoch 0'); "
+        "print('bar 2/2', file=sys.stderr)"
+    )
+    run([sys.executable, "-c", code])
+    shown, out = capsys.readouterr().out.split("\n", 1)  # the command, then its output
+    assert out.index("bar 1/2") < out.index("epoch 0") < out.index("bar 2/2")

@@ -122,3 +122,18 @@ def test_sharing_in_tiny_mode_is_refused_at_once_saying_what_to_change():
     with pytest.raises(ValueError, match="tiny mode, which works offline") as error:
         modes.check_parameters("tiny", **{**GOOD, "push_to_hub": True})
     assert 'MODE = "full"' in str(error.value) and "PUSH_TO_HUB = False" in str(error.value)
+
+
+def test_load_reports_lose_their_colour_codes_and_local_paths(caplog):
+    import logging
+
+    modes.plain_load_reports()
+    modes.plain_load_reports()  # once is enough: a second call adds no second filter
+    logger = logging.getLogger("transformers.modeling_utils")
+    assert sum(isinstance(f, modes.PlainLoadReport) for f in logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger="transformers.modeling_utils"):
+        logger.warning("\x1b[1mBertForTokenClassification LOAD REPORT\x1b[0m from: /root/.cache/tiny/bert-cased-1a2b\nKey")
+        logger.warning("\x1b[1mBertForQuestionAnswering LOAD REPORT\x1b[0m from: google-bert/bert-base-cased\nKey")
+    first, second = (record.getMessage() for record in caplog.records)
+    assert first == "BertForTokenClassification LOAD REPORT from: bert-cased-1a2b\nKey"
+    assert second == "BertForQuestionAnswering LOAD REPORT from: google-bert/bert-base-cased\nKey"
