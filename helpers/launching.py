@@ -26,7 +26,9 @@ def launch_command(
     ``--cpu`` would start one process unless MPI is installed); each then keeps one thread, since
     the processes share the cores. The launcher's other settings are given, so it prints no
     warning about defaults, and the rendezvous port is a free one, so two runs on one machine do
-    not collide.
+    not collide. The processes show no progress bars of 🤗 Datasets and the Hub client (mapping the
+    data again, writing the weights): streamed into a cell, they would only repeat what the
+    notebook showed, as cursor-moving text.
     """
     if num_processes < 1:
         raise ValueError(f"num_processes must be at least 1, not {num_processes}.")
@@ -34,7 +36,11 @@ def launch_command(
     options += ["--dynamo_backend", "no"]
     if num_processes > 1:
         options += ["--multi_gpu", "--main_process_port", str(free_port())]
-    environment = {"TOKENIZERS_PARALLELISM": "false"}
+    environment = {
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # also 🤗 Transformers' bars, such as "Writing model shards"
+    }
     if cpu:
         environment.update(ACCELERATE_USE_CPU="1", OMP_NUM_THREADS="1")
     command = [sys.executable, "-m", "accelerate.commands.launch", *options, str(script), *script_args]

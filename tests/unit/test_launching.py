@@ -98,6 +98,15 @@ def test_one_gpu_process_needs_neither_a_group_nor_the_cpu_switch():
     assert "ACCELERATE_USE_CPU" not in environment
 
 
+def test_launched_processes_show_no_library_progress_bars_in_the_cell():
+    from helpers.launching import launch_command
+
+    for cpu in (True, False):
+        _, environment = launch_command("s.py", [], num_processes=1, cpu=cpu)
+        assert environment["HF_DATASETS_DISABLE_PROGRESS_BARS"] == "1"
+        assert environment["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+
+
 def test_loop_arguments_pass_the_notebooks_parameters():
     from helpers.launching import loop_arguments
 
