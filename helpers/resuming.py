@@ -9,6 +9,7 @@ every process has saved, so a run killed while saving resumes from the checkpoin
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -51,7 +52,15 @@ def save_checkpoint(accelerator, folder: str | os.PathLike, name: str) -> Path:
     """Save the loop's state to ``folder/name`` on every process, point ``folder/latest`` at it and delete older ones."""
     folder = Path(folder)
     checkpoint = folder / name
-    accelerator.save_state(str(checkpoint))
+    # Accelerate warns at every save that a tied weight (an output layer that shares the input
+    # embeddings) is stored once; load_state fills it in again, so the warning is muted here.
+    saving_log = logging.getLogger("accelerate.utils.other")
+    level = saving_log.level
+    saving_log.setLevel(logging.ERROR)
+    try:
+        accelerator.save_state(str(checkpoint))
+    finally:
+        saving_log.setLevel(level)
     accelerator.wait_for_everyone()  # every process has written its part (its random generators, for one)
     if accelerator.is_main_process:
         temporary = folder / f"{LATEST}.tmp"

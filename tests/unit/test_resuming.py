@@ -84,3 +84,23 @@ def test_a_fresh_run_removes_an_earlier_runs_checkpoints_and_nothing_else(tmp_pa
     assert remove_checkpoints(tmp_path) == 3
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "results.json"]
     assert remove_checkpoints(tmp_path / "missing") == 0
+
+
+def test_saving_a_model_with_tied_weights_warns_nothing_and_loads_back_equal(tmp_path, capfd, caplog):
+    import torch
+    from accelerate import Accelerator
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=50, n_positions=16)
+    accelerator = Accelerator(cpu=True)
+    model = accelerator.prepare(GPT2LMHeadModel(config))
+    assert model.lm_head.weight is model.transformer.wte.weight  # the tied weight accelerate stores once
+    save_checkpoint(accelerator, tmp_path / "checkpoints", "epoch_0")
+    captured = capfd.readouterr()
+    assert "shared tensor" not in captured.out + captured.err + caplog.text
+    loader = Accelerator(cpu=True)  # a resumed run: a new model, its own weights, then the saved state
+    other = loader.prepare(GPT2LMHeadModel(config))
+    loader.load_state(str(tmp_path / "checkpoints" / "epoch_0"))
+    assert other.lm_head.weight is other.transformer.wte.weight
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, other.state_dict()[name]), name
