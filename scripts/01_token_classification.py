@@ -24,7 +24,7 @@ parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 
-# ---- notebook cell 5 -----------------------------------------------------------------------------------
+# ---- notebook cell 11 ----------------------------------------------------------------------------------
 import torch
 
 from helpers import modes
@@ -37,7 +37,7 @@ if MODE == "tiny":
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
 
 
-# ---- notebook cell 9 -----------------------------------------------------------------------------------
+# ---- notebook cell 15 ----------------------------------------------------------------------------------
 SETTINGS = {
     "full": {
         "dataset": "eriktks/conll2003",
@@ -65,7 +65,7 @@ cfg = SETTINGS[MODE]
 HUB_TAG = "token-classification"  # the model cards' tag: the task, as the Hub's filters name it
 
 
-# ---- notebook cell 13 ----------------------------------------------------------------------------------
+# ---- notebook cell 19 ----------------------------------------------------------------------------------
 from datasets import load_dataset
 
 from helpers import tiny
@@ -82,21 +82,19 @@ raw_datasets = take_subset(raw_datasets, MAX_SAMPLES)  # unchanged while MAX_SAM
 raw_datasets
 
 
-# ---- notebook cell 15 ----------------------------------------------------------------------------------
+# ---- notebook cell 23 ----------------------------------------------------------------------------------
 ner_feature = raw_datasets["train"].features["ner_tags"]
 label_names = ner_feature.feature.names
-print(label_names)
 
 
-# ---- notebook cell 18 ----------------------------------------------------------------------------------
+# ---- notebook cell 28 ----------------------------------------------------------------------------------
 from transformers import AutoTokenizer
 
 checkpoint = cfg["checkpoint"] if MODE == "full" else tiny.bert_checkpoint()
 tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-print(type(tokenizer).__name__, "with", len(tokenizer), "tokens; fast:", tokenizer.is_fast)
 
 
-# ---- notebook cell 22 ----------------------------------------------------------------------------------
+# ---- notebook cell 33 ----------------------------------------------------------------------------------
 begin_to_inside = {
     label_names.index(name): label_names.index("I-" + name[2:])
     for name in label_names
@@ -120,7 +118,7 @@ def align_labels_with_tokens(word_labels, word_ids):
     return token_labels
 
 
-# ---- notebook cell 25 ----------------------------------------------------------------------------------
+# ---- notebook cell 36 ----------------------------------------------------------------------------------
 def tokenize_and_align_labels(batch):
     encodings = tokenizer(batch["tokens"], truncation=True, is_split_into_words=True)
     encodings["labels"] = [
@@ -138,13 +136,13 @@ tokenized_datasets = raw_datasets.map(
 tokenized_datasets
 
 
-# ---- notebook cell 27 ----------------------------------------------------------------------------------
+# ---- notebook cell 38 ----------------------------------------------------------------------------------
 from transformers import DataCollatorForTokenClassification
 
 data_collator = DataCollatorForTokenClassification(tokenizer=tokenizer)
 
 
-# ---- notebook cell 34 ----------------------------------------------------------------------------------
+# ---- notebook cell 47 ----------------------------------------------------------------------------------
 import numpy as np
 
 
@@ -166,14 +164,14 @@ def compute_metrics(eval_prediction):
     return {name: scores[name] for name in ("precision", "recall", "f1", "accuracy")}
 
 
-# ---- notebook cell 36 ----------------------------------------------------------------------------------
+# ---- notebook cell 49 ----------------------------------------------------------------------------------
 from transformers import AutoModelForTokenClassification, set_seed
 
 id2label = dict(enumerate(label_names))
 label2id = {name: i for i, name in id2label.items()}
 
 
-# ---- notebook cell 47 ----------------------------------------------------------------------------------
+# ---- notebook cell 66 ----------------------------------------------------------------------------------
 import json
 from pathlib import Path
 
@@ -271,7 +269,8 @@ def training_function(output_folder):
         if upload is not None:
             upload.result()  # the previous upload reads these files: let it end before they change
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
+        # The course also passes save_function=accelerator.save, a parameter transformers v5 no longer has.
+        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process)
         if accelerator.is_main_process:
             tokenizer.save_pretrained(output_folder)
             if PUSH_TO_HUB:
