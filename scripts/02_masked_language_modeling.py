@@ -24,7 +24,7 @@ parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 
-# ---- notebook cell 5 -----------------------------------------------------------------------------------
+# ---- notebook cell 9 -----------------------------------------------------------------------------------
 import torch
 
 from helpers import modes
@@ -37,7 +37,7 @@ if MODE == "tiny":
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
 
 
-# ---- notebook cell 9 -----------------------------------------------------------------------------------
+# ---- notebook cell 13 ----------------------------------------------------------------------------------
 SETTINGS = {
     "full": {
         "dataset": "stanfordnlp/imdb",
@@ -54,7 +54,7 @@ SETTINGS = {
         "num_train_epochs": 3,
         "loop_batch_size": 64,  # per process
         "loop_epochs": 3,
-        "probe_text": "This film was a real [MASK] from start to finish.",
+        "probe_text": "This is a great [MASK].",  # the course's sentence
     },
     "tiny": {
         "chunk_size": 128,
@@ -76,7 +76,7 @@ cfg = SETTINGS[MODE]
 HUB_TAG = "fill-mask"  # the model cards' tag: the task, as the Hub's filters name it
 
 
-# ---- notebook cell 11 ----------------------------------------------------------------------------------
+# ---- notebook cell 15 ----------------------------------------------------------------------------------
 from helpers import tiny
 
 if MODE == "full":
@@ -86,7 +86,7 @@ else:
     checkpoint = tiny.distilbert_checkpoint()
 
 
-# ---- notebook cell 15 ----------------------------------------------------------------------------------
+# ---- notebook cell 22 ----------------------------------------------------------------------------------
 from datasets import load_dataset
 
 from helpers.subsets import take_subset
@@ -101,14 +101,14 @@ raw_datasets = take_subset(raw_datasets, MAX_SAMPLES)  # unchanged while MAX_SAM
 raw_datasets
 
 
-# ---- notebook cell 18 ----------------------------------------------------------------------------------
+# ---- notebook cell 25 ----------------------------------------------------------------------------------
 from transformers import AutoTokenizer
 
 tokenizer = AutoTokenizer.from_pretrained(checkpoint)
 print(type(tokenizer).__name__, "with", len(tokenizer), "tokens; fast:", tokenizer.is_fast)
 
 
-# ---- notebook cell 21 ----------------------------------------------------------------------------------
+# ---- notebook cell 28 ----------------------------------------------------------------------------------
 def tokenize_function(batch):
     encodings = tokenizer(batch["text"], return_offsets_mapping=True)
     encodings["word_ids"] = [encodings.word_ids(i) for i in range(len(batch["text"]))]
@@ -121,7 +121,7 @@ tokenized_datasets = raw_datasets.map(
 tokenized_datasets
 
 
-# ---- notebook cell 24 ----------------------------------------------------------------------------------
+# ---- notebook cell 35 ----------------------------------------------------------------------------------
 chunk_size = cfg["chunk_size"]
 
 
@@ -141,7 +141,7 @@ lm_datasets = tokenized_datasets.map(group_texts, batched=True)
 lm_datasets
 
 
-# ---- notebook cell 27 ----------------------------------------------------------------------------------
+# ---- notebook cell 39 ----------------------------------------------------------------------------------
 downsampled = {
     "train": lm_datasets["train"].shuffle(seed=SEED).select(range(min(cfg["train_size"], len(lm_datasets["train"])))),
     "test": lm_datasets["test"].shuffle(seed=SEED).select(range(min(cfg["test_size"], len(lm_datasets["test"])))),
@@ -149,13 +149,13 @@ downsampled = {
 print({split: len(data) for split, data in downsampled.items()})
 
 
-# ---- notebook cell 29 ----------------------------------------------------------------------------------
+# ---- notebook cell 41 ----------------------------------------------------------------------------------
 from transformers import DataCollatorForLanguageModeling, set_seed
 
 data_collator = DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm_probability=cfg["mlm_probability"])
 
 
-# ---- notebook cell 48 ----------------------------------------------------------------------------------
+# ---- notebook cell 63 ----------------------------------------------------------------------------------
 from transformers import default_data_collator
 
 
@@ -173,7 +173,7 @@ eval_dataset = downsampled["test"].map(
 eval_dataset
 
 
-# ---- notebook cell 50 ----------------------------------------------------------------------------------
+# ---- notebook cell 65 ----------------------------------------------------------------------------------
 import json
 from pathlib import Path
 
@@ -266,7 +266,8 @@ def training_function(output_folder):
         if upload is not None:
             upload.result()  # the previous upload reads these files: let it end before they change
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
+        # The course also passes save_function=accelerator.save, a parameter transformers v5 no longer has.
+        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process)
         if accelerator.is_main_process:
             tokenizer.save_pretrained(output_folder)
             if PUSH_TO_HUB:
