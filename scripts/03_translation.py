@@ -24,7 +24,7 @@ parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 
-# ---- notebook cell 5 -----------------------------------------------------------------------------------
+# ---- notebook cell 9 -----------------------------------------------------------------------------------
 import torch
 
 from helpers import modes
@@ -37,7 +37,7 @@ if MODE == "tiny":
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
 
 
-# ---- notebook cell 9 -----------------------------------------------------------------------------------
+# ---- notebook cell 13 ----------------------------------------------------------------------------------
 SETTINGS = {
     "full": {
         "dataset": "Helsinki-NLP/kde4",
@@ -84,7 +84,7 @@ cfg = SETTINGS[MODE]
 HUB_TAG = "translation"  # the model cards' tag: the course's tags="translation"
 
 
-# ---- notebook cell 13 ----------------------------------------------------------------------------------
+# ---- notebook cell 17 ----------------------------------------------------------------------------------
 from datasets import load_dataset
 
 from helpers import tiny
@@ -101,13 +101,13 @@ raw_datasets = take_subset(raw_datasets, MAX_SAMPLES)  # unchanged while MAX_SAM
 raw_datasets
 
 
-# ---- notebook cell 15 ----------------------------------------------------------------------------------
+# ---- notebook cell 19 ----------------------------------------------------------------------------------
 split_datasets = raw_datasets["train"].train_test_split(train_size=0.9, seed=20)
 split_datasets["validation"] = split_datasets.pop("test")
 split_datasets
 
 
-# ---- notebook cell 19 ----------------------------------------------------------------------------------
+# ---- notebook cell 24 ----------------------------------------------------------------------------------
 from transformers import AutoTokenizer
 
 checkpoint = cfg["checkpoint"] if MODE == "full" else tiny.marian_checkpoint()
@@ -115,7 +115,7 @@ tokenizer = AutoTokenizer.from_pretrained(checkpoint)
 print(type(tokenizer).__name__, "with", len(tokenizer), "tokens")
 
 
-# ---- notebook cell 24 ----------------------------------------------------------------------------------
+# ---- notebook cell 31 ----------------------------------------------------------------------------------
 def preprocess(batch):
     sources = [pair["en"] for pair in batch["translation"]]
     targets = [pair["fr"] for pair in batch["translation"]]
@@ -128,7 +128,7 @@ tokenized_datasets = split_datasets.map(
 tokenized_datasets
 
 
-# ---- notebook cell 31 ----------------------------------------------------------------------------------
+# ---- notebook cell 38 ----------------------------------------------------------------------------------
 import numpy as np
 
 
@@ -143,12 +143,12 @@ def compute_metrics(eval_prediction):
     return {"bleu": sacrebleu.corpus_bleu(predictions, [references]).score}
 
 
-# ---- notebook cell 33 ----------------------------------------------------------------------------------
+# ---- notebook cell 40 ----------------------------------------------------------------------------------
 eval_size = min(cfg["eval_size"] or len(split_datasets["validation"]), len(split_datasets["validation"]))
 eval_dataset = tokenized_datasets["validation"].select(range(eval_size))  # what both trainings evaluate on
 
 
-# ---- notebook cell 47 ----------------------------------------------------------------------------------
+# ---- notebook cell 56 ----------------------------------------------------------------------------------
 import json
 from pathlib import Path
 
@@ -259,7 +259,8 @@ def training_function(output_folder):
         if upload is not None:
             upload.result()  # the previous upload reads these files: let it end before they change
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
+        # The course also passes save_function=accelerator.save, a parameter transformers v5 no longer has.
+        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process)
         if accelerator.is_main_process:
             tokenizer.save_pretrained(output_folder)
             if PUSH_TO_HUB:
