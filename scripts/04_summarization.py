@@ -24,7 +24,7 @@ parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 
-# ---- notebook cell 5 -----------------------------------------------------------------------------------
+# ---- notebook cell 9 -----------------------------------------------------------------------------------
 import torch
 
 from helpers import modes
@@ -37,7 +37,7 @@ if MODE == "tiny":
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
 
 
-# ---- notebook cell 9 -----------------------------------------------------------------------------------
+# ---- notebook cell 13 ----------------------------------------------------------------------------------
 SETTINGS = {
     "full": {
         # The course's `amazon_reviews_multi` is gone from the Hub; this copy has the same
@@ -82,7 +82,7 @@ cfg = SETTINGS[MODE]
 HUB_TAG = "summarization"  # the model cards' tag: the course's tags="summarization"
 
 
-# ---- notebook cell 13 ----------------------------------------------------------------------------------
+# ---- notebook cell 18 ----------------------------------------------------------------------------------
 from datasets import load_dataset
 
 from helpers import tiny
@@ -97,7 +97,7 @@ rows_loaded = {split: rows.num_rows for split, rows in raw_datasets.items()}
 raw_datasets
 
 
-# ---- notebook cell 19 ----------------------------------------------------------------------------------
+# ---- notebook cell 24 ----------------------------------------------------------------------------------
 from datasets import DatasetDict, concatenate_datasets
 
 
@@ -118,17 +118,15 @@ reviews = DatasetDict(
 print({split: len(reviews[split]) for split in reviews})
 
 
-# ---- notebook cell 21 ----------------------------------------------------------------------------------
+# ---- notebook cell 28 ----------------------------------------------------------------------------------
 from helpers.subsets import take_subset
 
 reviews = reviews.filter(lambda example: len(example["review_title"].split()) > 2)
 reviews = take_subset(reviews, MAX_SAMPLES)  # unchanged while MAX_SAMPLES is None
 print({split: len(reviews[split]) for split in reviews})
-for example in reviews["train"].select(range(3)):
-    print(f"\ntitle: {example['review_title']}\nbody:  {example['review_body'][:250]}")
 
 
-# ---- notebook cell 24 ----------------------------------------------------------------------------------
+# ---- notebook cell 36 ----------------------------------------------------------------------------------
 from transformers import AutoTokenizer
 
 checkpoint = cfg["checkpoint"] if MODE == "full" else tiny.mt5_checkpoint()
@@ -136,12 +134,12 @@ tokenizer = AutoTokenizer.from_pretrained(checkpoint)
 print(type(tokenizer).__name__, "with", len(tokenizer), "tokens")
 
 
-# ---- notebook cell 28 ----------------------------------------------------------------------------------
+# ---- notebook cell 40 ----------------------------------------------------------------------------------
 max_input_length = cfg["max_input_length"]
 max_target_length = cfg["max_target_length"]
 
 
-# ---- notebook cell 31 ----------------------------------------------------------------------------------
+# ---- notebook cell 43 ----------------------------------------------------------------------------------
 def preprocess(batch):
     model_inputs = tokenizer(batch["review_body"], max_length=max_input_length, truncation=True)
     labels = tokenizer(text_target=batch["review_title"], max_length=max_target_length, truncation=True)
@@ -153,7 +151,7 @@ tokenized_datasets = reviews.map(preprocess, batched=True, remove_columns=review
 tokenized_datasets
 
 
-# ---- notebook cell 49 ----------------------------------------------------------------------------------
+# ---- notebook cell 61 ----------------------------------------------------------------------------------
 import numpy as np
 
 
@@ -167,7 +165,7 @@ def compute_metrics(eval_prediction):
     return rouge_scores(decode(generated_ids), decode(label_ids))
 
 
-# ---- notebook cell 63 ----------------------------------------------------------------------------------
+# ---- notebook cell 75 ----------------------------------------------------------------------------------
 import json
 from pathlib import Path
 
@@ -265,7 +263,8 @@ def training_function(output_folder):
         if upload is not None:
             upload.result()  # the previous upload reads these files: let it end before they change
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
+        # The course also passes save_function=accelerator.save, a parameter transformers v5 no longer has.
+        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process)
         if accelerator.is_main_process:
             tokenizer.save_pretrained(output_folder)
             if PUSH_TO_HUB:
