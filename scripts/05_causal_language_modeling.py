@@ -25,7 +25,7 @@ parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 
-# ---- notebook cell 5 -----------------------------------------------------------------------------------
+# ---- notebook cell 9 -----------------------------------------------------------------------------------
 import torch
 
 from helpers import modes
@@ -38,7 +38,7 @@ if MODE == "tiny":
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
 
 
-# ---- notebook cell 9 -----------------------------------------------------------------------------------
+# ---- notebook cell 13 ----------------------------------------------------------------------------------
 SETTINGS = {
     "full": {
         "dataset_train": "huggingface-course/codeparrot-ds-train",
@@ -85,7 +85,7 @@ if MODEL_SHAPE:  # another GPT-2 shape, from the parameters cell
 HUB_TAG = "text-generation"  # the model cards' tag: the task, as the Hub's filters name it
 
 
-# ---- notebook cell 17 ----------------------------------------------------------------------------------
+# ---- notebook cell 21 ----------------------------------------------------------------------------------
 from datasets import DatasetDict, load_dataset
 
 from helpers import tiny
@@ -107,7 +107,7 @@ raw_datasets = take_subset(raw_datasets, MAX_SAMPLES)  # unchanged while MAX_SAM
 raw_datasets
 
 
-# ---- notebook cell 23 ----------------------------------------------------------------------------------
+# ---- notebook cell 30 ----------------------------------------------------------------------------------
 from transformers import AutoTokenizer
 
 tokenizer_source = cfg["tokenizer"] if MODE == "full" else tiny.code_tokenizer()
@@ -115,11 +115,11 @@ tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
 print(type(tokenizer).__name__, "with", len(tokenizer), "tokens")
 
 
-# ---- notebook cell 26 ----------------------------------------------------------------------------------
+# ---- notebook cell 33 ----------------------------------------------------------------------------------
 context_length = cfg["context_length"]
 
 
-# ---- notebook cell 29 ----------------------------------------------------------------------------------
+# ---- notebook cell 36 ----------------------------------------------------------------------------------
 def tokenize(batch):
     """Return the full-length chunks of every file in the batch, as a column of input ids."""
     encodings = tokenizer(
@@ -137,7 +137,7 @@ tokenized_datasets = raw_datasets.map(tokenize, batched=True, remove_columns=raw
 tokenized_datasets
 
 
-# ---- notebook cell 31 ----------------------------------------------------------------------------------
+# ---- notebook cell 39 ----------------------------------------------------------------------------------
 from transformers import GPT2Config, GPT2LMHeadModel, set_seed
 
 tokenizer.pad_token = tokenizer.eos_token
@@ -153,13 +153,13 @@ config = GPT2Config(
 )
 
 
-# ---- notebook cell 34 ----------------------------------------------------------------------------------
+# ---- notebook cell 43 ----------------------------------------------------------------------------------
 from transformers import DataCollatorForLanguageModeling
 
 data_collator = DataCollatorForLanguageModeling(tokenizer, mlm=False)
 
 
-# ---- notebook cell 47 ----------------------------------------------------------------------------------
+# ---- notebook cell 57 ----------------------------------------------------------------------------------
 key_words = ["plt", "pd", "sk", "fit", "predict", "fit_transform", "DataFrame"]
 keytoken_ids = []
 for word in key_words:
@@ -170,7 +170,7 @@ for word in key_words:
 print("key tokens:", tokenizer.convert_ids_to_tokens(keytoken_ids))
 
 
-# ---- notebook cell 49 ----------------------------------------------------------------------------------
+# ---- notebook cell 61 ----------------------------------------------------------------------------------
 import torch
 import torch.nn.functional as F
 
@@ -203,7 +203,7 @@ def keytoken_weighted_loss(logits, labels, keytoken_ids, alpha=1.0):
     return (per_chunk * weights).sum() / weights.sum()  # the course: (per_chunk * alpha * (1 + counts)).mean()
 
 
-# ---- notebook cell 53 ----------------------------------------------------------------------------------
+# ---- notebook cell 66 ----------------------------------------------------------------------------------
 import json
 import math
 from pathlib import Path
@@ -327,7 +327,8 @@ def training_function(output_folder):
         if upload is not None:
             upload.result()  # the previous upload reads these files: let it end before they change
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
+        # The course also passes save_function=accelerator.save, a parameter transformers v5 no longer has.
+        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process)
         if accelerator.is_main_process:
             tokenizer.save_pretrained(output_folder)
             if PUSH_TO_HUB:
