@@ -24,7 +24,7 @@ parameters, OUTPUT_DIR, hub_repos = command_line(globals())
 globals().update(parameters)  # MODE, SEED, MAX_SAMPLES, PUSH_TO_HUB, ... as the command line sets them
 
 
-# ---- notebook cell 5 -----------------------------------------------------------------------------------
+# ---- notebook cell 10 ----------------------------------------------------------------------------------
 import torch
 
 from helpers import modes
@@ -37,7 +37,7 @@ if MODE == "tiny":
 print(f"Running in {MODE} mode (PyTorch CPU threads: {torch.get_num_threads()})")
 
 
-# ---- notebook cell 9 -----------------------------------------------------------------------------------
+# ---- notebook cell 15 ----------------------------------------------------------------------------------
 SETTINGS = {
     "full": {
         "dataset": "rajpurkar/squad",
@@ -73,7 +73,7 @@ cfg = SETTINGS[MODE]
 HUB_TAG = "question-answering"  # the model cards' tag: the task, as the Hub's filters name it
 
 
-# ---- notebook cell 13 ----------------------------------------------------------------------------------
+# ---- notebook cell 19 ----------------------------------------------------------------------------------
 from datasets import load_dataset
 
 from helpers import tiny
@@ -90,7 +90,7 @@ raw_datasets = take_subset(raw_datasets, MAX_SAMPLES)  # unchanged while MAX_SAM
 raw_datasets
 
 
-# ---- notebook cell 17 ----------------------------------------------------------------------------------
+# ---- notebook cell 27 ----------------------------------------------------------------------------------
 from transformers import AutoTokenizer
 
 checkpoint = cfg["checkpoint"] if MODE == "full" else tiny.bert_checkpoint()
@@ -98,7 +98,7 @@ tokenizer = AutoTokenizer.from_pretrained(checkpoint)
 print(type(tokenizer).__name__, "with", len(tokenizer), "tokens; fast:", tokenizer.is_fast)
 
 
-# ---- notebook cell 21 ----------------------------------------------------------------------------------
+# ---- notebook cell 31 ----------------------------------------------------------------------------------
 # How every (question, context) pair is cut into windows, here and in the preprocessing below.
 windowing = dict(
     max_length=cfg["max_length"],
@@ -123,7 +123,7 @@ def answer_after_first_window(row):
     return len(windows["input_ids"]) > 1 and row["answers"]["answer_start"][0] >= end_of_first_window(windows)
 
 
-# ---- notebook cell 30 ----------------------------------------------------------------------------------
+# ---- notebook cell 42 ----------------------------------------------------------------------------------
 from helpers.question_answering import answer_token_span
 
 
@@ -152,7 +152,7 @@ print(f"{len(raw_datasets['train'])} questions -> {len(train_features)} training
       f"{no_answer} of them ({no_answer / len(train_features):.0%}) do not hold the answer")
 
 
-# ---- notebook cell 32 ----------------------------------------------------------------------------------
+# ---- notebook cell 44 ----------------------------------------------------------------------------------
 def preprocess_validation_examples(batch, tokenizer=tokenizer):
     questions = [question.strip() for question in batch["question"]]
     encodings = tokenizer(questions, batch["context"], **windowing, padding="max_length")
@@ -171,7 +171,7 @@ validation_features = raw_datasets["validation"].map(
 print(len(raw_datasets["validation"]), "questions ->", len(validation_features), "validation windows")
 
 
-# ---- notebook cell 52 ----------------------------------------------------------------------------------
+# ---- notebook cell 64 ----------------------------------------------------------------------------------
 def best_answer(context, windows, n_best, max_answer_length):
     """Return the best-scoring span over all windows of one question: its text, score, start and end characters and window."""
     best = {"text": "", "score": None, "start": None, "end": None, "window": None}
@@ -189,7 +189,7 @@ def best_answer(context, windows, n_best, max_answer_length):
     return best
 
 
-# ---- notebook cell 58 ----------------------------------------------------------------------------------
+# ---- notebook cell 70 ----------------------------------------------------------------------------------
 from collections import defaultdict
 
 
@@ -213,7 +213,7 @@ def compute_squad_metrics(start_logits, end_logits, features, examples):
     return squad_scores(predictions, references), predictions
 
 
-# ---- notebook cell 80 ----------------------------------------------------------------------------------
+# ---- notebook cell 92 ----------------------------------------------------------------------------------
 import json
 from pathlib import Path
 
@@ -308,7 +308,8 @@ def training_function(output_folder):
         if upload is not None:
             upload.result()  # the previous upload reads these files: let it end before they change
         unwrapped = accelerator.unwrap_model(model)
-        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process, save_function=accelerator.save)
+        # The course also passes save_function=accelerator.save, a parameter transformers v5 no longer has.
+        unwrapped.save_pretrained(output_folder, is_main_process=accelerator.is_main_process)
         if accelerator.is_main_process:
             tokenizer.save_pretrained(output_folder)
             if PUSH_TO_HUB:
