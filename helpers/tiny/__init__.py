@@ -337,7 +337,7 @@ def squad_dataset(seed: int = 0) -> DatasetDict:
 
 
 def bert_checkpoint(seed: int = 0) -> str:
-    """Return the folder of the course's small cased BERT, briefly pretrained with masked language modelling.
+    """Return the folder of this repository's small cased BERT (the stand-in for bert-base-cased), briefly pretrained with masked language modelling.
 
     Notebooks 1 (NER) and 6 (question answering) fine-tune it, as the full mode fine-tunes
     bert-base-cased in both. Its pretraining (2,000 steps on one thread, about 80 s, cached;
