@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from helpers.runner import QUIET_KERNEL_ENV
+
 
 def free_port() -> int:
     """Return a TCP port of 127.0.0.1 that nothing listens on now."""
@@ -36,11 +38,8 @@ def launch_command(
     options += ["--dynamo_backend", "no"]
     if num_processes > 1:
         options += ["--multi_gpu", "--main_process_port", str(free_port())]
-    environment = {
-        "TOKENIZERS_PARALLELISM": "false",
-        "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-        "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # also 🤗 Transformers' bars, such as "Writing model shards"
-    }
+    # QUIET_KERNEL_ENV's switches also turn off 🤗 Transformers' bars, such as "Writing model shards".
+    environment = {"TOKENIZERS_PARALLELISM": "false", **QUIET_KERNEL_ENV}
     if cpu:
         environment.update(ACCELERATE_USE_CPU="1", OMP_NUM_THREADS="1")
     command = [sys.executable, "-m", "accelerate.commands.launch", *options, str(script), *script_args]

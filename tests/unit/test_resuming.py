@@ -102,5 +102,6 @@ def test_saving_a_model_with_tied_weights_warns_nothing_and_loads_back_equal(tmp
     other = loader.prepare(GPT2LMHeadModel(config))
     loader.load_state(str(tmp_path / "checkpoints" / "epoch_0"))
     assert other.lm_head.weight is other.transformer.wte.weight
+    loaded = other.state_dict()
     for name, tensor in model.state_dict().items():
-        assert torch.equal(tensor, other.state_dict()[name]), name
+        assert torch.equal(tensor, loaded[name]), name
