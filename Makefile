@@ -43,9 +43,9 @@ test: $(STAMP)
 	since=$$(date +%s) && \
 	OMP_NUM_THREADS=1 COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		tests/unit --nbval-lax notebooks tests/notebooks --ignore=tests/notebooks/test_notebooks.py \
-		--ignore=tests/notebooks/test_launched_scripts.py --ignore=tests/notebooks/test_resuming.py --durations=12 && \
+		--ignore=tests/notebooks/test_launched_scripts.py --ignore=tests/notebooks/test_killed_runs.py --durations=12 && \
 	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup \
-		tests/notebooks/test_notebooks.py tests/notebooks/test_launched_scripts.py tests/notebooks/test_resuming.py --durations=6
+		tests/notebooks/test_notebooks.py tests/notebooks/test_launched_scripts.py tests/notebooks/test_killed_runs.py --durations=6
 
 # Every notebook in full mode against the Hub stand-in on this machine's GPUs (fp16/bf16, pinned
 # memory, the loop on every GPU); without a GPU it says so and checks nothing.
