@@ -24,6 +24,7 @@ __all__ = [
     "ner_dataset",
     "imdb_dataset",
     "distilbert_checkpoint",
+    "general_corpus",
     "kde4_dataset",
     "marian_checkpoint",
     "codeparrot_dataset",
@@ -222,14 +223,29 @@ def distilbert_checkpoint(seed: int = 0) -> str:
     🤗 Transformers (machine-learning prose about models, layers and tensors), a different corpus
     from the tiny IMDB-shaped data, which is Python's own documentation.
     """
-    from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
+    from helpers.tiny.prose import GENERAL_PACKAGES
 
     params = {"builder": "distilbert-v4", "code": _code("tiny/prose.py", "tiny/checkpoints.py"), "seed": seed, "corpus": _versions(GENERAL_PACKAGES), **DISTILBERT_SETTINGS}
 
     def build(tmp: Path) -> None:
-        build_distilbert(tmp, general_texts(), seed=seed, **DISTILBERT_SETTINGS)
+        build_distilbert(tmp, general_corpus(), seed=seed, **DISTILBERT_SETTINGS)
 
     return str(cached_build("distilbert-uncased-general", params, _quietly(build)))
+
+
+def general_corpus() -> list[str]:
+    """Return the tiny DistilBERT's "general" corpus, ``prose.general_texts()``, from the cache (reading the docstrings takes about 20 s)."""
+    import json
+
+    from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
+
+    params = {"builder": "general-corpus-v1", "code": _code("tiny/prose.py"), "corpus": _versions(GENERAL_PACKAGES)}
+
+    def build(tmp: Path) -> None:
+        (tmp / "paragraphs.json").write_text(json.dumps(general_texts(), ensure_ascii=False), encoding="utf-8")
+
+    folder = cached_build("general-corpus", params, build)
+    return json.loads((folder / "paragraphs.json").read_text(encoding="utf-8"))
 
 
 def _codeparrot_params(seed: int) -> dict:

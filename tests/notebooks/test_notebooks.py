@@ -67,12 +67,10 @@ def _word_shares(texts) -> tuple[Counter, int]:
 
 
 def test_masked_language_modeling_adapted_model_guesses_words_of_the_domain(notebook_results):
-    from helpers.tiny.prose import general_texts
-
     probe = notebook_results("02_masked_language_modeling.ipynb")["probe"]
     assert len(probe["starting"]) == len(probe["adapted"]) == 5, probe
     domain, domain_words = _word_shares(tiny.imdb_dataset()["train"]["text"])
-    general, general_words = _word_shares(general_texts())
+    general, general_words = _word_shares(tiny.general_corpus())  # cached by the prebuild
 
     def domain_words_among(guesses: list[str]) -> list[str]:
         # Words at least twice as common (per word) in the domain's training texts, Python's

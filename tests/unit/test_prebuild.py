@@ -18,7 +18,12 @@ def test_every_tiny_builder_is_in_exactly_one_chain():
 
 def test_chains_build_what_a_builder_needs_before_it():
     position = {name: (number, index) for number, chain in enumerate(prebuild.CHAINS) for index, name in enumerate(chain)}
-    for needed, builder in [("reviews_dataset", "mt5_checkpoint"), ("kde4_dataset", "marian_checkpoint"), ("codeparrot_dataset", "code_tokenizer")]:
+    for needed, builder in [
+        ("reviews_dataset", "mt5_checkpoint"),
+        ("kde4_dataset", "marian_checkpoint"),
+        ("codeparrot_dataset", "code_tokenizer"),
+        ("general_corpus", "distilbert_checkpoint"),
+    ]:
         assert position[needed][0] == position[builder][0] and position[needed][1] < position[builder][1]
 
 

@@ -115,6 +115,17 @@ def test_imdb_dataset_is_built_once_then_read_from_the_cache(tmp_cache, small_di
     assert list(tiny.imdb_dataset()["test"]["text"]) == list(first["test"]["text"])
 
 
+def test_general_corpus_reads_the_docstrings_once_then_comes_from_the_cache(tmp_cache, monkeypatch):
+    import helpers.tiny.prose as prose
+
+    calls = []
+    paragraphs = ["Returns the model's logits.", "Ünïcode stays as it is.", ""]
+    monkeypatch.setattr(prose, "general_texts", lambda packages=prose.GENERAL_PACKAGES: calls.append(1) or paragraphs)
+    assert tiny.general_corpus() == paragraphs
+    assert tiny.general_corpus() == paragraphs
+    assert len(calls) == 1
+
+
 def test_distilbert_checkpoint_is_a_reusable_uncased_folder(tmp_cache, small_distilbert, monkeypatch):
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
