@@ -15,8 +15,10 @@ TORCH_SPEC ?= torch==2.13.0
 # make test runs the unit tests, the notebooks (nbval) and the full-mode tests on this many
 # pytest-xdist workers, each file whole on one of them; then, in a second run, the checks that
 # read the results the notebooks wrote (COURSE_RESULTS_SINCE: results from before are stale) and
-# the resume tests, which compare against them. Those that rewrite the notebooks' outputs share
-# one worker (their xdist_group); the resume tests write to folders of their own.
+# the resume tests, which compare against them. None of them writes to the notebooks' outputs (the
+# resume tests work on copies), so they go to either worker, test by test. (pytest-xdist 3.8's
+# --dist loadgroup does not keep a group together under pytest 9.2: it renames tests through an
+# attribute that pytest's test ids no longer read.)
 # OMP_NUM_THREADS=1 gives every test process one PyTorch thread, as tiny mode does: full mode
 # keeps PyTorch's default (all cores), and two such runs side by side made their threads wait.
 TEST_WORKERS ?= 2
@@ -44,7 +46,7 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 COURSE_MODE=tiny HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		tests/unit --nbval-lax notebooks tests/notebooks --ignore=tests/notebooks/test_notebooks.py \
 		--ignore=tests/notebooks/test_launched_scripts.py --ignore=tests/notebooks/test_killed_runs.py --durations=12 && \
-	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+	COURSE_MODE=tiny HF_HUB_OFFLINE=1 COURSE_RESULTS_SINCE=$$since $(PY) -m pytest -n $(TEST_WORKERS) --dist load \
 		tests/notebooks/test_notebooks.py tests/notebooks/test_launched_scripts.py tests/notebooks/test_killed_runs.py --durations=6
 
 # Every notebook in full mode against the Hub stand-in on this machine's GPUs (fp16/bf16, pinned

@@ -13,9 +13,6 @@ import pytest
 from helpers.results import output_dir
 from helpers.runner import task_of
 
-# One xdist worker runs every test that reads or rewrites the notebooks' outputs (see the Makefile).
-pytestmark = pytest.mark.xdist_group("notebook_outputs")
-
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

@@ -15,9 +15,6 @@ import pytest
 from helpers import tiny
 from helpers.results import output_dir
 
-# One xdist worker runs every test that reads or rewrites the notebooks' outputs (see the Makefile).
-pytestmark = pytest.mark.xdist_group("notebook_outputs")
-
 
 def test_token_classification_reaches_the_tiny_bar(notebook_results):
     results = notebook_results("01_token_classification.ipynb")
