@@ -23,9 +23,10 @@ class HubUnavailableError(RuntimeError):
 def resolve_mode(cell_value: str) -> str:
     """Return the run mode: ``$COURSE_MODE`` if set, else the parameters cell's value.
 
-    In tiny mode this also sets ``HF_HUB_OFFLINE=1``, so that no library tries the network. In both modes it
-    makes transformers' load reports plain text (``plain_load_reports``).
-    Call it before importing transformers or datasets, which read that variable on import.
+    In tiny mode this also sets ``HF_HUB_OFFLINE=1``, so that no library tries the network, and hides 🤗 Datasets'
+    progress bars: there every map takes a fraction of a second, and in JupyterLab each bar is a widget that a
+    saved notebook does not keep as it ended. In both modes it makes transformers' load reports plain text
+    (``plain_load_reports``). Call it before importing transformers or datasets, which read that variable on import.
     """
     if not os.environ.get(MODE_ENV_VAR) and not isinstance(cell_value, str):
         raise TypeError(f'MODE in the parameters cell is {_describe(cell_value)}; it must be "tiny" or "full".')
@@ -35,6 +36,9 @@ def resolve_mode(cell_value: str) -> str:
         raise ValueError(f"{source} is {mode!r}; it must be one of {', '.join(MODES)}.")
     if mode == "tiny":
         os.environ["HF_HUB_OFFLINE"] = "1"
+        from datasets import disable_progress_bars  # imported after the switch above, which it reads
+
+        disable_progress_bars()
     plain_load_reports()
     return mode
 

@@ -29,7 +29,7 @@ import torch
 
 from helpers import modes
 
-MODE = modes.resolve_mode(MODE)  # also sets HF_HUB_OFFLINE=1 in tiny mode
+MODE = modes.resolve_mode(MODE)  # in tiny mode also sets HF_HUB_OFFLINE=1 and hides 🤗 Datasets' bars
 modes.check_parameters(MODE, push_to_hub=PUSH_TO_HUB, hub_model_id=HUB_MODEL_ID, seed=SEED, max_samples=MAX_SAMPLES,
                       loop_processes=LOOP_PROCESSES, resume=RESUME, output_root=OUTPUT_ROOT)
 if MODE == "tiny":

@@ -1,9 +1,12 @@
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 from helpers import modes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cell_value_is_used_when_the_environment_says_nothing(monkeypatch):
@@ -23,6 +26,40 @@ def test_tiny_mode_switches_the_hub_libraries_offline(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     modes.resolve_mode("tiny")
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_tiny_mode_hides_the_datasets_progress_bars_and_full_mode_leaves_them(monkeypatch):
+    from datasets import enable_progress_bars, is_progress_bar_enabled
+
+    monkeypatch.delenv("COURSE_MODE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    enable_progress_bars()
+    try:
+        modes.resolve_mode("full")
+        assert is_progress_bar_enabled()
+        modes.resolve_mode("tiny")
+        assert not is_progress_bar_enabled()
+    finally:
+        enable_progress_bars()
+
+
+@pytest.mark.parametrize("mode", ["tiny", "full"])
+def test_a_kernel_like_jupyterlabs_shows_map_bars_in_full_mode_only(mode, monkeypatch):
+    # The kernel of a learner's JupyterLab: no quiet environment (helpers.runner's), ipywidgets installed.
+    import nbformat
+    from nbclient import NotebookClient
+
+    for name in ("COURSE_MODE", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
+        monkeypatch.delenv(name, raising=False)
+    code = (
+        f"from helpers import modes\nmodes.resolve_mode({mode!r})\n"
+        "from datasets import Dataset\nprint(len(Dataset.from_dict({'x': [1, 2]}).map(lambda row: row)))"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(ROOT)}}).execute()
+    widgets = [output for output in nb.cells[0].outputs if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert [output.get("text") for output in nb.cells[0].outputs if output.output_type == "stream"] == ["2\n"]
+    assert len(widgets) == (1 if mode == "full" else 0)
 
 
 def test_unknown_mode_from_the_environment_names_its_source(monkeypatch):
