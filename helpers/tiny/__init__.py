@@ -7,6 +7,7 @@ each ``*_checkpoint()`` returns a local folder to pass to ``from_pretrained``.
 from __future__ import annotations
 
 import hashlib
+import json
 import string
 
 from collections.abc import Callable, Iterator
@@ -235,8 +236,6 @@ def distilbert_checkpoint(seed: int = 0) -> str:
 
 def general_corpus() -> list[str]:
     """Return the tiny DistilBERT's "general" corpus, ``prose.general_texts()``, from the cache (reading the docstrings takes about 20 s)."""
-    import json
-
     from helpers.tiny.prose import GENERAL_PACKAGES, general_texts
 
     params = {"builder": "general-corpus-v1", "code": _code("tiny/prose.py"), "corpus": _versions(GENERAL_PACKAGES)}
