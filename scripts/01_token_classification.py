@@ -53,11 +53,11 @@ SETTINGS = {
     },
     "tiny": {
         "learning_rate": 2e-3,
-        "num_train_epochs": 4,
+        "num_train_epochs": 3,
         "weight_decay": 0.01,
         "batch_size": 32,
         "loop_batch_size": 16,  # per process: two processes make batches of 32
-        "loop_epochs": 3,
+        "loop_epochs": 2,
         "freeze_word_embeddings": True,  # see section 6
     },
 }

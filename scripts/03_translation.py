@@ -75,7 +75,7 @@ SETTINGS = {
         "max_new_tokens": 32,
         "num_beams": 1,
         "loop_batch_size": 16,  # per process: two processes make batches of 32
-        "loop_epochs": 10,
+        "loop_epochs": 5,
         "loop_weight_decay": 0.0,
         "loop_eval_size": 200,
     },

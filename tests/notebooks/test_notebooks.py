@@ -180,8 +180,8 @@ def test_translation_loop_runs_on_two_processes_and_improves_the_model(notebook_
 
 def test_translation_loop_scores_bleu_after_every_epoch(notebook_results):
     loop = notebook_results("03_translation.ipynb")["accelerate"]
-    # One score per epoch (ten in tiny mode; the course's three in full mode); the last one is the final score.
-    assert len(loop["bleu_per_epoch"]) == 10, loop
+    # One score per epoch (five in tiny mode; the course's three in full mode); the last one is the final score.
+    assert len(loop["bleu_per_epoch"]) == 5, loop
     assert loop["bleu_per_epoch"][-1] == loop["bleu_after"], loop
 
 
