@@ -141,20 +141,23 @@ def command_line(defaults: dict, argv: list[str] | None = None) -> tuple[dict, P
 def main(argv: list[str]) -> int:
     """Write ``scripts/NN_<task>.py`` for every notebook in ``notebooks/`` (or check them with ``--check``)."""
     notebooks = sorted((SCRIPTS_DIR.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    stale = []
+    changed = []
     for notebook in notebooks:
         path = SCRIPTS_DIR / script_name(notebook)
         source = script_source(notebook)
-        if "--check" in argv:
-            if not path.exists() or path.read_text(encoding="utf-8") != source:
-                stale.append(path.name)
-            continue
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(source, encoding="utf-8")
-        print("wrote", path.relative_to(SCRIPTS_DIR.parent))
-    if stale:
-        print("out of date (run `python -m helpers.scripts`):", ", ".join(stale))
-    return 1 if stale else 0
+        if path.exists() and path.read_text(encoding="utf-8") == source:
+            continue  # left alone, so that its modification time still says when it last changed
+        changed.append(path.name)
+        if "--check" not in argv:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(source, encoding="utf-8")
+            print("wrote", path.relative_to(SCRIPTS_DIR.parent))
+    if "--check" in argv and changed:
+        print("out of date (run `python -m helpers.scripts`):", ", ".join(changed))
+        return 1
+    if not changed:
+        print(f"every script is up to date ({len(notebooks)})")
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,20 @@ def test_the_check_finds_a_script_that_drifted(tmp_path, monkeypatch):
     path = tmp_path / "scripts" / scripts.script_name(notebook)
     path.write_text(path.read_text() + "# edited by hand\n")
     assert scripts.main(["--check"]) == 1
+
+
+def test_writing_leaves_a_script_that_is_up_to_date_untouched(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(scripts, "SCRIPTS_DIR", tmp_path / "scripts")
+    (tmp_path / "notebooks").mkdir()
+    notebook = WITH_SCRIPTS[0]
+    (tmp_path / "notebooks" / notebook.name).write_text(notebook.read_text())
+    assert scripts.main([]) == 0
+    path = tmp_path / "scripts" / scripts.script_name(notebook)
+    assert "wrote" in capsys.readouterr().out
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert scripts.main([]) == 0
+    assert path.stat().st_mtime == 1_000_000_000
+    assert capsys.readouterr().out == "every script is up to date (1)\n"
 
 
 def test_a_notebook_without_script_cells_is_refused(tmp_path):
