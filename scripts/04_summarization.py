@@ -54,6 +54,7 @@ SETTINGS = {
         "learning_rate": 5.6e-5,
         "loop_learning_rate": 2e-5,
         "batch_size": 8,
+        "eval_batch_size": 8,  # as in the course
         "train_sampling_strategy": "random",  # shuffled batches, as in the course
         "num_train_epochs": 8,
         "weight_decay": 0.01,
@@ -70,6 +71,7 @@ SETTINGS = {
         "learning_rate": 7e-3,
         "loop_learning_rate": 7e-3,
         "batch_size": 16,
+        "eval_batch_size": 32,  # larger than the training batches: the same titles, generated sooner on a CPU
         "train_sampling_strategy": "group_by_length",  # see section 6
         "num_train_epochs": 5,
         "weight_decay": 0.01,
@@ -196,7 +198,7 @@ def training_function(output_folder):
         tokenized_datasets["train"], shuffle=True, collate_fn=collator, batch_size=cfg["loop_batch_size"]
     )
     eval_dataloaders = {
-        split: DataLoader(tokenized_datasets[split], collate_fn=collator, batch_size=cfg["loop_batch_size"])
+        split: DataLoader(tokenized_datasets[split], collate_fn=collator, batch_size=cfg["eval_batch_size"])
         for split in ("validation", "test")
     }
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["loop_learning_rate"], weight_decay=cfg["weight_decay"])
